@@ -1,0 +1,64 @@
+# binance_algo: `make demo` and `make test` are the two commands in README.md.
+CARGO  ?= cargo
+CC     ?= cc
+STRICT  = -std=c99 -Wall -Wextra -Werror -pedantic
+OUT     = target/release
+LIB     = $(OUT)/libbinance_algo.so
+SONAME  = libbinance_algo.so.$(shell sed -n 's/^version = "\([0-9]*\)\..*/\1/p' Cargo.toml | head -n 1)
+LINK    = -Iinclude -L$(OUT) -lbinance_algo -Wl,-rpath,'$$ORIGIN'
+WITH_SIM = scripts/with-sim.sh
+
+# The simulator's state for the C tests: open ids and scripted faults
+# (tests/c/test_cancel.c relies on each of them).
+C_SIM_FLAGS = --quiet --open-ids 14511,3001,1000-1079,2010,2020,9007199254740993,9223372036854775807 \
+  --fault 4290=429:30 --fault 4180=418:120 --fault 4040=404html --fault 5000=500 \
+  --fault 5030=503 --fault 5020=502html --fault 2000=html200 --fault 2010=truncated \
+  --fault 2020=short --fault 2030=huge --fault 6000=close --fault 7000=slow:3000
+
+.PHONY: all build demo test lint rust-test c-test symbols header clean
+
+all: build
+
+# One release build serves the library, the simulator, the demo and the tests.
+build:
+	$(CARGO) build --release --locked
+	ln -sf libbinance_algo.so $(OUT)/$(SONAME)
+
+$(OUT)/cancel: examples/cancel.c include/binance_algo.h build
+	$(CC) $(STRICT) examples/cancel.c $(LINK) -o $@
+
+$(OUT)/c-tests: tests/c/test_cancel.c include/binance_algo.h build
+	$(CC) $(STRICT) -pthread tests/c/test_cancel.c $(LINK) -o $@
+
+demo: $(OUT)/cancel
+	@echo "== cancelling algo order 14511 on the bundled simulator, through the C ABI"
+	$(WITH_SIM) --open-ids 14511 -- sh -c '$(OUT)/cancel 14511 && \
+	  echo "== the same order again: the exchange answers -20124" && \
+	  { $(OUT)/cancel 14511; test $$? -eq 1; }'
+
+# Binding and packaging tests add themselves here (mk/*.mk).
+EXTRA_TESTS =
+-include mk/*.mk
+
+test: lint rust-test c-test symbols $(EXTRA_TESTS)
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --release --locked --all-targets -- -D warnings
+
+# Includes tests/header.rs: the committed header must match a fresh one.
+rust-test:
+	$(CARGO) test --release --locked
+
+c-test: $(OUT)/c-tests
+	$(WITH_SIM) $(C_SIM_FLAGS) -- $(OUT)/c-tests
+
+symbols: build
+	scripts/check-symbols.sh $(LIB) $(SONAME)
+
+# Regenerates the committed include/binance_algo.h from src/ffi.
+header:
+	BINANCE_ALGO_WRITE_HEADER=1 $(CARGO) build --release --locked
+
+clean:
+	$(CARGO) clean

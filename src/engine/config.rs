@@ -1,0 +1,217 @@
+//! Client settings, each validated when set so that a bad value is reported
+//! where the caller made it.
+
+use super::secret::Secret;
+use std::sync::Arc;
+
+pub const DEFAULT_BASE_URL: &str = "https://api.binance.com";
+pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 5_000;
+pub const DEFAULT_TOTAL_TIMEOUT_MS: u64 = 10_000;
+pub const MAX_TIMEOUT_MS: i64 = 600_000;
+pub const MAX_RECV_WINDOW_MS: i64 = 60_000;
+/// The real answer is under 200 bytes; anything near this is not Binance.
+pub const BODY_CAP_BYTES: u64 = 1 << 20;
+/// A CA bundle larger than this is not a CA bundle.
+const MAX_CA_FILE_BYTES: u64 = 16 << 20;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub(crate) api_key: Option<Secret>,
+    pub(crate) secret_key: Option<Secret>,
+    pub(crate) base_url: String,
+    pub(crate) recv_window_ms: Option<i64>,
+    /// DER roots that replace the built-in Mozilla set, when given.
+    pub(crate) ca_roots: Option<Arc<Vec<Vec<u8>>>>,
+    pub(crate) connect_timeout_ms: u64,
+    pub(crate) total_timeout_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            api_key: None,
+            secret_key: None,
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            recv_window_ms: None,
+            ca_roots: None,
+            connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
+            total_timeout_ms: DEFAULT_TOTAL_TIMEOUT_MS,
+        }
+    }
+}
+
+/// Why a setting was refused; the text never contains the value of a key.
+pub type Invalid = String;
+
+impl Config {
+    pub fn set_api_key(&mut self, key: &str) -> Result<(), Invalid> {
+        check_key_text("API key", key)?;
+        self.api_key = Some(Secret::new(key));
+        Ok(())
+    }
+
+    pub fn set_secret_key(&mut self, key: &str) -> Result<(), Invalid> {
+        check_key_text("secret key", key)?;
+        self.secret_key = Some(Secret::new(key));
+        Ok(())
+    }
+
+    /// `http[s]://host[:port][/prefix]`; a trailing `/` is dropped.
+    pub fn set_base_url(&mut self, url: &str) -> Result<(), Invalid> {
+        self.base_url = check_base_url(url)?;
+        Ok(())
+    }
+
+    pub fn set_recv_window(&mut self, ms: i64) -> Result<(), Invalid> {
+        if !(1..=MAX_RECV_WINDOW_MS).contains(&ms) {
+            return Err(format!("recvWindow must be 1..={MAX_RECV_WINDOW_MS} ms, got {ms}"));
+        }
+        self.recv_window_ms = Some(ms);
+        Ok(())
+    }
+
+    /// Reads a PEM bundle now, so a missing or unreadable file fails here.
+    pub fn set_ca_file(&mut self, path: &str) -> Result<(), Invalid> {
+        use std::io::Read;
+        let mut pem = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_CA_FILE_BYTES + 1).read_to_end(&mut pem))
+            .map_err(|e| format!("cannot read CA file {path:?}: {e}"))?;
+        if pem.len() as u64 > MAX_CA_FILE_BYTES {
+            return Err(format!("CA file {path:?} is larger than {MAX_CA_FILE_BYTES} bytes"));
+        }
+        let mut roots = Vec::new();
+        for item in ureq::tls::parse_pem(&pem) {
+            match item {
+                Ok(ureq::tls::PemItem::Certificate(cert)) => roots.push(cert.der().to_vec()),
+                Ok(_) => {}
+                Err(e) => return Err(format!("CA file {path:?} is not valid PEM: {e}")),
+            }
+        }
+        if roots.is_empty() {
+            return Err(format!("CA file {path:?} holds no PEM certificate"));
+        }
+        self.ca_roots = Some(Arc::new(roots));
+        Ok(())
+    }
+
+    /// `connect_ms` bounds DNS, TCP connect and the TLS handshake; `total_ms`
+    /// bounds the whole call. A connect timeout above the total is capped to it.
+    pub fn set_timeouts(&mut self, connect_ms: i64, total_ms: i64) -> Result<(), Invalid> {
+        for (name, v) in [("connect", connect_ms), ("total", total_ms)] {
+            if !(1..=MAX_TIMEOUT_MS).contains(&v) {
+                return Err(format!("{name} timeout must be 1..={MAX_TIMEOUT_MS} ms, got {v}"));
+            }
+        }
+        self.connect_timeout_ms = connect_ms.min(total_ms) as u64;
+        self.total_timeout_ms = total_ms as u64;
+        Ok(())
+    }
+}
+
+/// Keys travel in a header and secrets are HMAC keys: printable ASCII, no spaces.
+fn check_key_text(what: &str, key: &str) -> Result<(), Invalid> {
+    if key.is_empty() {
+        return Err(format!("{what} is empty"));
+    }
+    if key.len() > 1024 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(format!("{what} must be at most 1024 printable ASCII characters without spaces"));
+    }
+    Ok(())
+}
+
+fn check_base_url(url: &str) -> Result<String, Invalid> {
+    let bad = |why: &str| Err(format!("base URL {url:?} is unusable: {why}"));
+    if url.is_empty() || url.len() > 2048 || !url.bytes().all(|b| b.is_ascii_graphic()) {
+        return bad("expected http[s]://host[:port] in printable ASCII");
+    }
+    let uri: ureq::http::Uri = match url.parse() {
+        Ok(u) => u,
+        Err(_) => return bad("not a URL"),
+    };
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return bad("scheme must be http or https");
+    }
+    let Some(authority) = uri.authority() else { return bad("no host") };
+    if authority.host().is_empty() {
+        return bad("no host");
+    }
+    if authority.as_str().contains('@') {
+        return bad("credentials in the URL are not supported");
+    }
+    if let Some((_, port)) = authority.as_str().rsplit_once(':').filter(|(_, p)| !p.contains(']')) {
+        if !matches!(port.parse::<u16>(), Ok(1..)) {
+            return bad("bad port");
+        }
+    }
+    if uri.query().is_some() || url.contains('#') {
+        return bad("query and fragment are not allowed");
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls() {
+        let mut c = Config::default();
+        for good in
+            ["https://api.binance.com", "http://127.0.0.1:8080/", "https://[::1]:9", "https://gw.example/binance"]
+        {
+            c.set_base_url(good).unwrap_or_else(|e| panic!("{good}: {e}"));
+        }
+        assert_eq!(c.base_url, "https://gw.example/binance");
+        for bad in [
+            "",
+            "api.binance.com",
+            "ftp://x",
+            "https://",
+            "https://u:p@host",
+            "http://h:0",
+            "http://h:99999",
+            "https://h/?a=1",
+            "https://h/#x",
+            "https://h /",
+            "http://h\n",
+        ] {
+            assert!(c.set_base_url(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn ranges() {
+        let mut c = Config::default();
+        assert!(c.set_recv_window(0).is_err());
+        assert!(c.set_recv_window(60_001).is_err());
+        c.set_recv_window(60_000).unwrap();
+        assert!(c.set_timeouts(0, 10).is_err());
+        assert!(c.set_timeouts(10, 600_001).is_err());
+        assert!(c.set_timeouts(-1, 10).is_err());
+        c.set_timeouts(5_000, 1_000).unwrap();
+        assert_eq!((c.connect_timeout_ms, c.total_timeout_ms), (1_000, 1_000));
+    }
+
+    #[test]
+    fn keys_are_checked_and_never_echoed() {
+        let mut c = Config::default();
+        let e = c.set_api_key("has space").unwrap_err();
+        assert!(!e.contains("has space"), "{e}");
+        assert!(c.set_secret_key("").is_err());
+        assert!(c.set_secret_key("tab\tkey").is_err());
+        c.set_api_key("vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A").unwrap();
+        assert!(!format!("{c:?}").contains("vmPUZE6"));
+    }
+
+    #[test]
+    fn ca_files() {
+        let mut c = Config::default();
+        assert!(c.set_ca_file("/nonexistent/ca.pem").unwrap_err().contains("cannot read"));
+        let dir = std::env::temp_dir().join(format!("binance_algo_ca_{}", std::process::id()));
+        std::fs::write(&dir, "not pem").unwrap();
+        assert!(c.set_ca_file(dir.to_str().unwrap()).is_err());
+        std::fs::remove_file(&dir).unwrap();
+        assert!(c.ca_roots.is_none());
+    }
+}

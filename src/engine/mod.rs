@@ -1,0 +1,9 @@
+//! The pure-Rust core: nothing here knows about C.
+pub mod classify;
+pub mod client;
+pub mod config;
+pub mod outcome;
+pub mod request;
+pub mod secret;
+pub mod sign;
+pub mod transport;

@@ -1,0 +1,86 @@
+//! Binance request signing (HMAC-SHA256) and parameter encoding.
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+/// Lowercase hex HMAC-SHA256 of `payload` under `secret`, as Binance expects
+/// in `signature=`. The MAC state holds key material, so it lives only for
+/// this call.
+pub fn hmac_sha256_hex(secret: &[u8], payload: &[u8]) -> String {
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("any key length");
+    mac.update(payload);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Appends `value` percent-encoded (UTF-8, RFC 3986 unreserved characters
+/// kept), as Binance requires for every value since 2026-01-15.
+pub fn percent_encode_into(out: &mut String, value: &str) {
+    for &b in value.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
+        }
+    }
+}
+
+/// Constant-time comparison, for checking signatures.
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Vectors from shared/binance-api.md ("Test vectors (verified)").
+    const SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+
+    #[test]
+    fn binance_doc_example() {
+        let payload = "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559";
+        assert_eq!(
+            hmac_sha256_hex(SECRET.as_bytes(), payload.as_bytes()),
+            "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"
+        );
+    }
+
+    #[test]
+    fn cancel_vectors() {
+        let cases = [
+            (
+                "algoId=14511&recvWindow=5000&timestamp=1499827319559",
+                "57818683434957adf9113c00f1f030ae9a467ff8cff504a2fc87f9dd5afbd548",
+            ),
+            (
+                "algoId=14511&timestamp=1499827319559",
+                "232cb579e71fbedd1c51d74963e8a99e9bd5a45a01955f517fd0f3d53f115d43",
+            ),
+            (
+                "algoId=9223372036854775807&recvWindow=60000&timestamp=1764000000000",
+                "b486f1bd461a33e52abb2acf256bce63b7d3641bed08f3108d0573050304b5f7",
+            ),
+        ];
+        for (payload, want) in cases {
+            assert_eq!(hmac_sha256_hex(SECRET.as_bytes(), payload.as_bytes()), want, "{payload}");
+        }
+    }
+
+    #[test]
+    fn percent_encoding_keeps_unreserved_only() {
+        let mut s = String::new();
+        percent_encode_into(&mut s, "aZ09-_.~ +/=&é");
+        assert_eq!(s, "aZ09-_.~%20%2B%2F%3D%26%C3%A9");
+    }
+
+    #[test]
+    fn constant_time_compare() {
+        assert!(ct_eq(b"abc", b"abc"));
+        assert!(!ct_eq(b"abc", b"abd"));
+        assert!(!ct_eq(b"abc", b"ab"));
+    }
+}

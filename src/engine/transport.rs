@@ -1,0 +1,212 @@
+//! HTTP over one kept-alive ureq Agent, with the one fact ureq does not
+//! report: whether the request could have left this process.
+//!
+//! Everything that fails while resolving or connecting (DNS, TCP connect, TLS
+//! handshake, connect timeout) is tagged `NotSent` by wrapping ureq's resolver
+//! and connector. Any other failure happened with a connection in hand, after
+//! the request may have been written, so it is reported as `MaybeSent`.
+//! ureq 3.5 neither retries nor resends (its pool probes an idle connection
+//! before reuse, so one the server closed costs a reconnect, not a resend), and
+//! redirects are off: a request goes out at most once.
+
+use super::classify::{header_int, Answer, BodyProblem};
+use super::config::{Config, BODY_CAP_BYTES};
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+use ureq::config::AutoHeaderValue;
+use ureq::http::Uri;
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport};
+use ureq::Agent;
+
+/// Why no answer was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Nothing was written to the network: safe to retry.
+    NotSent(String),
+    /// The request may have reached the server.
+    MaybeSent(String),
+}
+
+#[derive(Debug)]
+pub struct Http {
+    agent: Agent,
+    body_cap: u64,
+}
+
+impl Http {
+    pub fn new(cfg: &Config) -> Self {
+        let mut tls = TlsConfig::builder();
+        if let Some(roots) = &cfg.ca_roots {
+            let certs = roots.iter().map(|der| Certificate::from_der(der).to_owned());
+            tls = tls.root_certs(RootCerts::from(certs));
+        }
+        let connect = Duration::from_millis(cfg.connect_timeout_ms);
+        let agent_config = Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            // Deterministic routing: no proxy picked up from the environment.
+            .proxy(None)
+            .user_agent(concat!("binance_algo/", env!("CARGO_PKG_VERSION")))
+            .accept("application/json")
+            .accept_encoding(AutoHeaderValue::None)
+            .timeout_global(Some(Duration::from_millis(cfg.total_timeout_ms)))
+            .timeout_resolve(Some(connect))
+            .timeout_connect(Some(connect))
+            // Room for one idle connection per calling thread of a busy host.
+            .max_idle_connections(64)
+            .max_idle_connections_per_host(64)
+            .tls_config(tls.build())
+            .build();
+        Http {
+            agent: Agent::with_parts(
+                agent_config,
+                NotSentConnector(DefaultConnector::new()),
+                NotSentResolver::default(),
+            ),
+            body_cap: BODY_CAP_BYTES,
+        }
+    }
+
+    /// One DELETE with the API key header. The URL holds the signature, so
+    /// nothing derived from it goes into an error message.
+    pub fn delete(&self, url: &str, api_key: &str) -> Result<Answer, Failure> {
+        let mut response = self.agent.delete(url).header("X-MBX-APIKEY", api_key).call().map_err(failure)?;
+        let header = |name: &str| header_int(response.headers().get(name).and_then(|v| v.to_str().ok()));
+        let (retry_after_s, used_weight_ip_1m, used_weight_uid_1m) =
+            (header("retry-after"), header("x-sapi-used-ip-weight-1m"), header("x-sapi-used-uid-weight-1m"));
+        let status = response.status().as_u16();
+        let cap = self.body_cap;
+        let body = response.body_mut().with_config().limit(cap).read_to_vec().map_err(|e| match e {
+            ureq::Error::BodyExceedsLimit(_) => BodyProblem::TooLarge { cap },
+            e => BodyProblem::Broken(describe(&e)),
+        });
+        Ok(Answer { status, body, retry_after_s, used_weight_ip_1m, used_weight_uid_1m })
+    }
+}
+
+fn failure(e: ureq::Error) -> Failure {
+    match not_sent(&e) {
+        Some(inner) => Failure::NotSent(format!("request not sent ({}); safe to retry", describe(inner))),
+        None => Failure::MaybeSent(format!(
+            "no complete answer ({}); the cancel may have been executed: query the order before acting",
+            describe(&e)
+        )),
+    }
+}
+
+/// ureq's own text, except for variants that could quote the (signed) URL.
+fn describe(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::BadUri(_) | ureq::Error::Http(_) => "invalid request URL".to_owned(),
+        ureq::Error::Timeout(t) => format!("timed out: {t}"),
+        ureq::Error::Io(io) => io.to_string(),
+        e => e.to_string(),
+    }
+}
+
+/// Marks an error raised before any request byte was written.
+#[derive(Debug)]
+struct NotSent(ureq::Error);
+
+impl fmt::Display for NotSent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for NotSent {}
+
+fn tag(e: ureq::Error) -> ureq::Error {
+    ureq::Error::Io(io::Error::other(NotSent(e)))
+}
+
+fn not_sent(e: &ureq::Error) -> Option<&ureq::Error> {
+    match e {
+        ureq::Error::Io(io) => io.get_ref()?.downcast_ref::<NotSent>().map(|n| &n.0),
+        _ => None,
+    }
+}
+
+#[derive(Debug)]
+struct NotSentConnector(DefaultConnector);
+
+impl Connector for NotSentConnector {
+    type Out = Box<dyn Transport>;
+
+    fn connect(&self, details: &ConnectionDetails, chained: Option<()>) -> Result<Option<Self::Out>, ureq::Error> {
+        match self.0.connect(details, chained) {
+            Ok(Some(transport)) => Ok(Some(transport)),
+            Ok(None) => Err(tag(ureq::Error::ConnectionFailed)),
+            Err(e) => Err(tag(e)),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct NotSentResolver(DefaultResolver);
+
+impl Resolver for NotSentResolver {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        // ureq resolves on every call, pooled or not, and its resolver spawns
+        // a thread per lookup when a timeout is set; an IP literal needs neither.
+        if let Some(addr) = ip_literal(uri) {
+            let mut addrs = self.empty();
+            addrs.push(addr);
+            return Ok(addrs);
+        }
+        self.0.resolve(uri, config, timeout).map_err(tag)
+    }
+}
+
+fn ip_literal(uri: &Uri) -> Option<SocketAddr> {
+    let host = uri.host()?;
+    let ip: IpAddr = host.trim_start_matches('[').trim_end_matches(']').parse().ok()?;
+    let port = uri.port_u16().or(match uri.scheme_str() {
+        Some("https") => Some(443),
+        Some("http") => Some(80),
+        _ => None,
+    })?;
+    Some(SocketAddr::new(ip, port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_literals() {
+        let p = |s: &str| ip_literal(&s.parse().unwrap());
+        assert_eq!(p("http://127.0.0.1:8080/x"), Some("127.0.0.1:8080".parse().unwrap()));
+        assert_eq!(p("https://[::1]/x"), Some("[::1]:443".parse().unwrap()));
+        assert_eq!(p("http://10.1.2.3/x"), Some("10.1.2.3:80".parse().unwrap()));
+        assert_eq!(p("https://api.binance.com/x"), None);
+    }
+
+    #[test]
+    fn refused_connection_is_not_sent() {
+        // A port that was free a moment ago: nothing listens there.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let http = Http::new(&Config::default());
+        let err = http.delete(&format!("http://127.0.0.1:{port}/x"), "k").unwrap_err();
+        match err {
+            Failure::NotSent(m) => assert!(m.contains("safe to retry"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_host_is_not_sent() {
+        let http = Http::new(&Config::default());
+        let err = http.delete("http://name.invalid/x", "k").unwrap_err();
+        assert!(matches!(err, Failure::NotSent(_)), "{err:?}");
+    }
+}

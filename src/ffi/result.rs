@@ -1,0 +1,151 @@
+use super::strings::c_text;
+use super::{binance_status, guard_or};
+use crate::engine::outcome::Outcome;
+use std::ffi::{c_char, CStr, CString};
+
+/// Opaque per-call detail: HTTP status, exchange code and message,
+/// Retry-After, weight headers and a human-readable message. The caller
+/// creates one, passes it to a `_ex` call, reads it, and frees it. It is
+/// reset at the start of each call and filled on every return.
+/// Thread safety: one result per call in flight; do not share.
+pub struct binance_result {
+    _private: [u8; 0],
+}
+
+pub(crate) struct CallDetail {
+    status: binance_status,
+    http_status: u16,
+    exchange_code: i64,
+    exchange_msg: CString,
+    message: CString,
+    retry_after_s: i64,
+    used_weight_ip_1m: i64,
+    used_weight_uid_1m: i64,
+}
+
+impl Default for CallDetail {
+    /// What a call that died in a caught panic leaves behind.
+    fn default() -> Self {
+        CallDetail {
+            status: binance_status::BINANCE_ERR_INTERNAL,
+            http_status: 0,
+            exchange_code: 0,
+            exchange_msg: CString::default(),
+            message: c_text("internal error: the call did not complete"),
+            retry_after_s: -1,
+            used_weight_ip_1m: -1,
+            used_weight_uid_1m: -1,
+        }
+    }
+}
+
+impl CallDetail {
+    pub(crate) fn fill(&mut self, status: binance_status, o: &Outcome) {
+        *self = CallDetail {
+            status,
+            http_status: o.http_status,
+            exchange_code: o.exchange_code,
+            exchange_msg: c_text(&o.exchange_msg),
+            message: c_text(&o.message),
+            retry_after_s: o.retry_after_s.unwrap_or(-1),
+            used_weight_ip_1m: o.used_weight_ip_1m.unwrap_or(-1),
+            used_weight_uid_1m: o.used_weight_uid_1m.unwrap_or(-1),
+        };
+    }
+}
+
+/// Creates an empty result object (status BINANCE_ERR_INTERNAL until a call
+/// fills it).
+///
+/// Ownership: the caller owns it and frees it with binance_result_free.
+/// Returns NULL only on an internal error. Thread safety: any thread.
+#[no_mangle]
+pub extern "C" fn binance_result_new() -> *mut binance_result {
+    guard_or(std::ptr::null_mut(), || Box::into_raw(Box::<CallDetail>::default()).cast())
+}
+
+/// Frees a result object; strings read from it become invalid.
+///
+/// NULL: accepted, does nothing.
+#[no_mangle]
+pub extern "C" fn binance_result_free(result: *mut binance_result) {
+    guard_or((), || {
+        if !result.is_null() {
+            // SAFETY: non-NULL results only come from binance_result_new,
+            // and the caller promises to free each once.
+            drop(unsafe { Box::from_raw(result.cast::<CallDetail>()) });
+        }
+    })
+}
+
+/// Reads one field; a NULL `result` reads as `absent`.
+fn read<T: Copy>(result: *const binance_result, absent: T, field: impl FnOnce(&CallDetail) -> T) -> T {
+    // SAFETY: non-NULL results only come from binance_result_new and the
+    // caller promises it is alive and not being filled by a call.
+    guard_or(absent, || unsafe { result.cast::<CallDetail>().as_ref() }.map_or(absent, field))
+}
+
+/// Reads one text field; the pointer is borrowed from `result`.
+fn read_text(result: *const binance_result, field: impl FnOnce(&CallDetail) -> &CStr) -> *const c_char {
+    read(result, c"".as_ptr(), |d| field(d).as_ptr())
+}
+
+/// The status of the last call that used `result` (the same value that call
+/// returned). NULL `result`: BINANCE_ERR_INVALID_ARGUMENT.
+#[no_mangle]
+pub extern "C" fn binance_result_status(result: *const binance_result) -> binance_status {
+    read(result, binance_status::BINANCE_ERR_INVALID_ARGUMENT, |d| d.status)
+}
+
+/// The HTTP status of the answer; 0 when no answer arrived (or NULL `result`).
+#[no_mangle]
+pub extern "C" fn binance_result_http_status(result: *const binance_result) -> i32 {
+    read(result, 0, |d| i32::from(d.http_status))
+}
+
+/// The exchange's error `code` (e.g. -20124); 0 when the answer carried none
+/// (or NULL `result`).
+#[no_mangle]
+pub extern "C" fn binance_result_exchange_code(result: *const binance_result) -> i64 {
+    read(result, 0, |d| d.exchange_code)
+}
+
+/// The exchange's `msg`; "" when the answer carried none.
+///
+/// Ownership: borrowed from `result`, valid until it is passed to another
+/// call or freed. Never NULL ("" for a NULL `result`).
+#[no_mangle]
+pub extern "C" fn binance_result_exchange_msg(result: *const binance_result) -> *const c_char {
+    read_text(result, |d| &d.exchange_msg)
+}
+
+/// A human-readable sentence: what happened and what it means for the order
+/// (e.g. "request not sent (Connection refused ...); safe to retry"). It never
+/// contains a key, a secret or a signature.
+///
+/// Ownership: borrowed from `result`, valid until it is passed to another
+/// call or freed. Never NULL ("" for a NULL `result`).
+#[no_mangle]
+pub extern "C" fn binance_result_message(result: *const binance_result) -> *const c_char {
+    read_text(result, |d| &d.message)
+}
+
+/// The Retry-After header in seconds (sent with 429 and 418); -1 when absent.
+#[no_mangle]
+pub extern "C" fn binance_result_retry_after_s(result: *const binance_result) -> i64 {
+    read(result, -1, |d| d.retry_after_s)
+}
+
+/// The X-SAPI-USED-IP-WEIGHT-1M header (request weight used by this IP in
+/// the current minute); -1 when absent.
+#[no_mangle]
+pub extern "C" fn binance_result_used_weight_ip_1m(result: *const binance_result) -> i64 {
+    read(result, -1, |d| d.used_weight_ip_1m)
+}
+
+/// The X-SAPI-USED-UID-WEIGHT-1M header (weight used by this account in the
+/// current minute); -1 when absent.
+#[no_mangle]
+pub extern "C" fn binance_result_used_weight_uid_1m(result: *const binance_result) -> i64 {
+    read(result, -1, |d| d.used_weight_uid_1m)
+}

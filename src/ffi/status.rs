@@ -1,0 +1,63 @@
+use crate::engine::outcome::Kind;
+use std::ffi::{c_char, c_int, CStr};
+
+/// Result of every fallible call. The values are fixed forever; new ones are
+/// only ever added at the end. The status alone tells the caller what
+/// happened to the order; see binance_status_str() for a name.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum binance_status {
+    /// Done. For a cancel: a 200 answer whose JSON has "success": true.
+    BINANCE_OK = 0,
+    /// The caller's mistake (NULL pointer, algo_id <= 0, bad setting, missing
+    /// key); nothing was sent.
+    BINANCE_ERR_INVALID_ARGUMENT = 1,
+    /// The exchange said no (a 4XX other than 429/418, or a 200 with
+    /// "success": false or a non-zero code). Not cancelled by this call.
+    BINANCE_ERR_REJECTED = 2,
+    /// HTTP 429 or 418: not executed; back off (see Retry-After).
+    BINANCE_ERR_RATE_LIMITED = 3,
+    /// The request may have reached the exchange but the result is unknown
+    /// (timeout after sending, 5XX, code -1007, cut or oversized answer, any
+    /// other answer). Query the order before acting.
+    BINANCE_ERR_UNKNOWN_OUTCOME = 4,
+    /// No request was sent (connection refused, DNS, TLS handshake, connect
+    /// timeout). Safe to retry.
+    BINANCE_ERR_TRANSPORT = 5,
+    /// A bug caught inside the library; the handle stays usable.
+    BINANCE_ERR_INTERNAL = 6,
+}
+
+impl From<Kind> for binance_status {
+    fn from(kind: Kind) -> Self {
+        match kind {
+            Kind::Ok => binance_status::BINANCE_OK,
+            Kind::InvalidArgument => binance_status::BINANCE_ERR_INVALID_ARGUMENT,
+            Kind::Rejected => binance_status::BINANCE_ERR_REJECTED,
+            Kind::RateLimited => binance_status::BINANCE_ERR_RATE_LIMITED,
+            Kind::UnknownOutcome => binance_status::BINANCE_ERR_UNKNOWN_OUTCOME,
+            Kind::Transport => binance_status::BINANCE_ERR_TRANSPORT,
+            Kind::Internal => binance_status::BINANCE_ERR_INTERNAL,
+        }
+    }
+}
+
+/// The name of a status, e.g. "BINANCE_ERR_REJECTED", for any int.
+///
+/// Returns a static NUL-terminated string, never NULL, never to be freed;
+/// "unknown status" for a value that is not a binance_status.
+/// Thread safety: always safe.
+#[no_mangle]
+pub extern "C" fn binance_status_str(status: c_int) -> *const c_char {
+    let name: &'static CStr = match status {
+        0 => c"BINANCE_OK",
+        1 => c"BINANCE_ERR_INVALID_ARGUMENT",
+        2 => c"BINANCE_ERR_REJECTED",
+        3 => c"BINANCE_ERR_RATE_LIMITED",
+        4 => c"BINANCE_ERR_UNKNOWN_OUTCOME",
+        5 => c"BINANCE_ERR_TRANSPORT",
+        6 => c"BINANCE_ERR_INTERNAL",
+        _ => c"unknown status",
+    };
+    name.as_ptr()
+}
