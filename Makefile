@@ -15,7 +15,7 @@ C_SIM_FLAGS = --quiet --open-ids 14511,3001,1000-1079,2010,2020,9007199254740993
   --fault 5030=503 --fault 5020=502html --fault 2000=html200 --fault 2010=truncated \
   --fault 2020=short --fault 2030=huge --fault 6000=close --fault 7000=slow:3000
 
-.PHONY: all build demo test lint rust-test c-test symbols header clean
+.PHONY: all build demo test lint rust-test c-test c-test-asan c-test-valgrind symbols soak header clean
 
 all: build
 
@@ -30,6 +30,14 @@ $(OUT)/cancel: examples/cancel.c include/binance_algo.h build
 $(OUT)/c-tests: tests/c/test_cancel.c include/binance_algo.h build
 	$(CC) $(STRICT) -pthread tests/c/test_cancel.c $(LINK) -o $@
 
+$(OUT)/c-tests-asan: tests/c/test_cancel.c include/binance_algo.h build
+	$(CC) $(STRICT) -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	  -pthread tests/c/test_cancel.c $(LINK) -o $@
+	nm $@ | grep -q __asan_init
+
+$(OUT)/soak: tests/c/soak.c include/binance_algo.h build
+	$(CC) $(STRICT) tests/c/soak.c $(LINK) -o $@
+
 demo: $(OUT)/cancel
 	@echo "== cancelling algo order 14511 on the bundled simulator, through the C ABI"
 	$(WITH_SIM) --open-ids 14511 -- sh -c '$(OUT)/cancel 14511 && \
@@ -40,7 +48,7 @@ demo: $(OUT)/cancel
 EXTRA_TESTS =
 -include mk/*.mk
 
-test: lint rust-test c-test symbols $(EXTRA_TESTS)
+test: lint rust-test c-test c-test-asan c-test-valgrind symbols $(EXTRA_TESTS)
 
 lint:
 	$(CARGO) fmt --check
@@ -52,6 +60,20 @@ rust-test:
 
 c-test: $(OUT)/c-tests
 	$(WITH_SIM) $(C_SIM_FLAGS) -- $(OUT)/c-tests
+
+# The same tests under AddressSanitizer + UBSan (leak checking included) ...
+c-test-asan: $(OUT)/c-tests-asan
+	$(WITH_SIM) $(C_SIM_FLAGS) -- $(OUT)/c-tests-asan
+
+# ... and under valgrind, on the build without ASan: no errors, no definite leaks.
+c-test-valgrind: $(OUT)/c-tests
+	$(WITH_SIM) $(C_SIM_FLAGS) -- valgrind -q --error-exitcode=99 --leak-check=full \
+	  --errors-for-leak-kinds=definite --show-leak-kinds=definite $(OUT)/c-tests
+
+# Not part of `make test`: 100,000 cancels with RSS sampled (SOAK_N to change).
+SOAK_N ?= 100000
+soak: $(OUT)/soak
+	$(WITH_SIM) --quiet --open-ids 1-$(SOAK_N) -- $(OUT)/soak $(SOAK_N)
 
 symbols: build
 	scripts/check-symbols.sh $(LIB) $(SONAME)

@@ -44,7 +44,7 @@ typedef enum binance_status {
   BINANCE_ERR_UNKNOWN_OUTCOME = 4,
   /**
    * No request was sent (connection refused, DNS, TLS handshake, connect
-   * timeout). Safe to retry.
+   * timeout), after the configured retries. Safe to retry.
    */
   BINANCE_ERR_TRANSPORT = 5,
   /**
@@ -92,8 +92,11 @@ enum binance_status binance_cancel_algo_order(struct binance_client *ctx,
 /**
  * Cancels an open VP or TWAP algo order: one signed
  * `DELETE /sapi/v1/algo/futures/order` with algoId, recvWindow (only when
- * configured) and timestamp. At most one request is sent: the library never
- * resends one that may have reached the exchange.
+ * configured) and timestamp, within the total timeout. A request that may
+ * have reached the exchange is never sent again; only attempts that
+ * provably did not execute are (a request that never left, see
+ * binance_config_set_max_retries; a -1021 after a clock resync, see
+ * binance_config_set_clock_sync), each signed afresh.
  *
  * `ctx`: borrowed, non-NULL. `algo_id`: > 0 (int64 end to end).
  * `detail`: may be NULL; otherwise reset on entry and filled on every return,
@@ -134,6 +137,33 @@ enum binance_status binance_client_new(const struct binance_config *cfg,
  * Thread safety: only after every call on `client` has returned.
  */
 void binance_client_free(struct binance_client *client);
+
+/**
+ * Measures the server-time offset now with `GET /api/v3/time` (unsigned,
+ * weight 1), half the round trip accounted for. Clients also do this by
+ * themselves before their first cancel and after a -1021, unless
+ * binance_config_set_clock_sync turned it off.
+ *
+ * `ctx`: borrowed, non-NULL. `detail`: may be NULL; otherwise reset, then
+ * filled (message, HTTP status).
+ * Thread safety: any thread, concurrently with cancels on the same client.
+ * Returns BINANCE_OK; BINANCE_ERR_INVALID_ARGUMENT for a NULL `ctx`;
+ * BINANCE_ERR_TRANSPORT when the request could not be sent; otherwise the
+ * status of the failed answer (REJECTED, RATE_LIMITED, UNKNOWN_OUTCOME).
+ */
+enum binance_status binance_client_sync_clock(struct binance_client *ctx,
+                                              struct binance_result *detail);
+
+/**
+ * The measured server-time offset: server time minus local time, in ms,
+ * as used for every timestamp this client signs. 0 until a sync succeeded.
+ *
+ * `ctx`: borrowed, non-NULL. `out_offset_ms`: non-NULL, set to 0 on entry.
+ * Thread safety: any thread.
+ * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL argument.
+ */
+enum binance_status binance_client_clock_offset_ms(const struct binance_client *ctx,
+                                                   int64_t *out_offset_ms);
 
 /**
  * Creates a configuration with the defaults: base URL
@@ -226,6 +256,30 @@ enum binance_status binance_config_set_timeouts(struct binance_config *cfg,
                                                 int64_t total_ms);
 
 /**
+ * Turns server-time sync on (`enabled` != 0, the default) or off (0). When
+ * on, a client measures the offset to the server's clock with
+ * `GET /api/v3/time` before its first cancel (again after a failed sync at
+ * most every 30 s), and after a -1021 answer ("timestamp outside the
+ * recvWindow": not executed) resyncs and sends the cancel once more, signed
+ * afresh. When off, timestamps come from the local clock alone.
+ *
+ * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg`.
+ */
+enum binance_status binance_config_set_clock_sync(struct binance_config *cfg, int enabled);
+
+/**
+ * How many times a cancel that provably did not execute is sent again,
+ * 0..=10 (default 2): only when the request never left this process
+ * (connection refused, DNS, TLS handshake, connect timeout). Each attempt
+ * is signed afresh, and all of them fit in the total timeout. A request that
+ * may have reached the exchange is never resent.
+ *
+ * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg` or a
+ * value outside 0..=10.
+ */
+enum binance_status binance_config_set_max_retries(struct binance_config *cfg, int32_t retries);
+
+/**
  * Creates an empty result object (status BINANCE_ERR_INTERNAL until a call
  * fills it).
  *
@@ -292,6 +346,14 @@ int64_t binance_result_used_weight_ip_1m(const struct binance_result *result);
  * current minute); -1 when absent.
  */
 int64_t binance_result_used_weight_uid_1m(const struct binance_result *result);
+
+/**
+ * How many requests the call tried to send, each signed afresh: 0 when
+ * nothing was sent (bad input), 1 normally, more after retries of
+ * attempts that provably did not execute (not sent, or -1021 followed by a
+ * clock resync). 0 for a NULL `result`.
+ */
+int32_t binance_result_attempts(const struct binance_result *result);
 
 /**
  * The name of a status, e.g. "BINANCE_ERR_REJECTED", for any int.

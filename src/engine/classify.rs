@@ -25,7 +25,7 @@ pub enum BodyProblem {
 /// `-1007`: "Send status unknown; execution status unknown", under any HTTP status.
 const CODE_BACKEND_TIMEOUT: i64 = -1007;
 
-const MAY_HAVE_RUN: &str = "the cancel may have been executed: query the order before acting";
+pub const MAY_HAVE_RUN: &str = "the cancel may have been executed: query the order before acting";
 
 pub fn classify(answer: Answer) -> Outcome {
     let status = answer.status;

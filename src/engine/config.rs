@@ -9,6 +9,8 @@ pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 5_000;
 pub const DEFAULT_TOTAL_TIMEOUT_MS: u64 = 10_000;
 pub const MAX_TIMEOUT_MS: i64 = 600_000;
 pub const MAX_RECV_WINDOW_MS: i64 = 60_000;
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+pub const MAX_RETRIES: i64 = 10;
 /// The real answer is under 200 bytes; anything near this is not Binance.
 pub const BODY_CAP_BYTES: u64 = 1 << 20;
 /// A CA bundle larger than this is not a CA bundle.
@@ -24,6 +26,9 @@ pub struct Config {
     pub(crate) ca_roots: Option<Arc<Vec<Vec<u8>>>>,
     pub(crate) connect_timeout_ms: u64,
     pub(crate) total_timeout_ms: u64,
+    pub(crate) clock_sync: bool,
+    /// Extra attempts for failures that provably did not execute.
+    pub(crate) max_retries: u32,
 }
 
 impl Default for Config {
@@ -36,6 +41,8 @@ impl Default for Config {
             ca_roots: None,
             connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
             total_timeout_ms: DEFAULT_TOTAL_TIMEOUT_MS,
+            clock_sync: true,
+            max_retries: DEFAULT_MAX_RETRIES,
         }
     }
 }
@@ -105,6 +112,19 @@ impl Config {
         }
         self.connect_timeout_ms = connect_ms.min(total_ms) as u64;
         self.total_timeout_ms = total_ms as u64;
+        Ok(())
+    }
+
+    /// Server-time sync before the first cancel and after a -1021.
+    pub fn set_clock_sync(&mut self, enabled: bool) {
+        self.clock_sync = enabled;
+    }
+
+    pub fn set_max_retries(&mut self, retries: i64) -> Result<(), Invalid> {
+        if !(0..=MAX_RETRIES).contains(&retries) {
+            return Err(format!("max retries must be 0..={MAX_RETRIES}, got {retries}"));
+        }
+        self.max_retries = retries as u32;
         Ok(())
     }
 }
@@ -189,6 +209,9 @@ mod tests {
         assert!(c.set_timeouts(0, 10).is_err());
         assert!(c.set_timeouts(10, 600_001).is_err());
         assert!(c.set_timeouts(-1, 10).is_err());
+        assert!(c.set_max_retries(-1).is_err());
+        assert!(c.set_max_retries(11).is_err());
+        c.set_max_retries(0).unwrap();
         c.set_timeouts(5_000, 1_000).unwrap();
         assert_eq!((c.connect_timeout_ms, c.total_timeout_ms), (1_000, 1_000));
     }

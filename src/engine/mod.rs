@@ -1,6 +1,7 @@
 //! The pure-Rust core: nothing here knows about C.
 pub mod classify;
 pub mod client;
+pub mod clock;
 pub mod config;
 pub mod outcome;
 pub mod request;

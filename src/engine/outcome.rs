@@ -37,6 +37,9 @@ pub struct Outcome {
     pub retry_after_s: Option<i64>,
     pub used_weight_ip_1m: Option<i64>,
     pub used_weight_uid_1m: Option<i64>,
+    /// Requests this call tried to send, each signed afresh; all but the
+    /// last were provably not executed.
+    pub attempts: u32,
 }
 
 impl Outcome {
@@ -52,6 +55,7 @@ impl Outcome {
             retry_after_s: None,
             used_weight_ip_1m: None,
             used_weight_uid_1m: None,
+            attempts: 0,
         }
     }
 }

@@ -22,7 +22,8 @@ use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver
 use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport};
 use ureq::Agent;
 
-/// Why no answer was read.
+/// Why no answer was read; the text is the cause only, for the caller to
+/// phrase.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
     /// Nothing was written to the network: safe to retry.
@@ -31,9 +32,17 @@ pub enum Failure {
     MaybeSent(String),
 }
 
+/// The two requests this client makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Delete,
+    Get,
+}
+
 #[derive(Debug)]
 pub struct Http {
     agent: Agent,
+    connect_timeout: Duration,
     body_cap: u64,
 }
 
@@ -67,14 +76,35 @@ impl Http {
                 NotSentConnector(DefaultConnector::new()),
                 NotSentResolver::default(),
             ),
+            connect_timeout: connect,
             body_cap: BODY_CAP_BYTES,
         }
     }
 
-    /// One DELETE with the API key header. The URL holds the signature, so
-    /// nothing derived from it goes into an error message.
-    pub fn delete(&self, url: &str, api_key: &str) -> Result<Answer, Failure> {
-        let mut response = self.agent.delete(url).header("X-MBX-APIKEY", api_key).call().map_err(failure)?;
+    /// One request, with the API key header when given. `budget` replaces the
+    /// configured total timeout (for a call's later requests, which share its
+    /// deadline). The URL may hold a signature, so nothing derived from it
+    /// goes into an error message.
+    pub fn send(
+        &self,
+        method: Method,
+        url: &str,
+        api_key: Option<&str>,
+        budget: Option<Duration>,
+    ) -> Result<Answer, Failure> {
+        let mut request = match method {
+            Method::Delete => self.agent.delete(url),
+            Method::Get => self.agent.get(url),
+        };
+        if let Some(key) = api_key {
+            request = request.header("X-MBX-APIKEY", key);
+        }
+        if let Some(budget) = budget {
+            let connect = Some(self.connect_timeout.min(budget));
+            request =
+                request.config().timeout_global(Some(budget)).timeout_resolve(connect).timeout_connect(connect).build();
+        }
+        let mut response = request.call().map_err(failure)?;
         let header = |name: &str| header_int(response.headers().get(name).and_then(|v| v.to_str().ok()));
         let (retry_after_s, used_weight_ip_1m, used_weight_uid_1m) =
             (header("retry-after"), header("x-sapi-used-ip-weight-1m"), header("x-sapi-used-uid-weight-1m"));
@@ -90,11 +120,8 @@ impl Http {
 
 fn failure(e: ureq::Error) -> Failure {
     match not_sent(&e) {
-        Some(inner) => Failure::NotSent(format!("request not sent ({}); safe to retry", describe(inner))),
-        None => Failure::MaybeSent(format!(
-            "no complete answer ({}); the cancel may have been executed: query the order before acting",
-            describe(&e)
-        )),
+        Some(inner) => Failure::NotSent(describe(inner)),
+        None => Failure::MaybeSent(describe(&e)),
     }
 }
 
@@ -196,9 +223,9 @@ mod tests {
         // A port that was free a moment ago: nothing listens there.
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let http = Http::new(&Config::default());
-        let err = http.delete(&format!("http://127.0.0.1:{port}/x"), "k").unwrap_err();
+        let err = http.send(Method::Delete, &format!("http://127.0.0.1:{port}/x"), Some("k"), None).unwrap_err();
         match err {
-            Failure::NotSent(m) => assert!(m.contains("safe to retry"), "{m}"),
+            Failure::NotSent(m) => assert!(m.contains("refused"), "{m}"),
             other => panic!("{other:?}"),
         }
     }
@@ -206,7 +233,7 @@ mod tests {
     #[test]
     fn unknown_host_is_not_sent() {
         let http = Http::new(&Config::default());
-        let err = http.delete("http://name.invalid/x", "k").unwrap_err();
+        let err = http.send(Method::Get, "http://name.invalid/x", None, Some(Duration::from_secs(2))).unwrap_err();
         assert!(matches!(err, Failure::NotSent(_)), "{err:?}");
     }
 }

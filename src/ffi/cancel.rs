@@ -18,8 +18,11 @@ pub extern "C" fn binance_cancel_algo_order(
 
 /// Cancels an open VP or TWAP algo order: one signed
 /// `DELETE /sapi/v1/algo/futures/order` with algoId, recvWindow (only when
-/// configured) and timestamp. At most one request is sent: the library never
-/// resends one that may have reached the exchange.
+/// configured) and timestamp, within the total timeout. A request that may
+/// have reached the exchange is never sent again; only attempts that
+/// provably did not execute are (a request that never left, see
+/// binance_config_set_max_retries; a -1021 after a clock resync, see
+/// binance_config_set_clock_sync), each signed afresh.
 ///
 /// `ctx`: borrowed, non-NULL. `algo_id`: > 0 (int64 end to end).
 /// `detail`: may be NULL; otherwise reset on entry and filled on every return,
@@ -47,10 +50,7 @@ pub extern "C" fn binance_cancel_algo_order_ex(
         }
         // SAFETY: non-NULL results only come from binance_result_new, and the
         // caller promises no other call uses this one meanwhile.
-        let mut detail = unsafe { detail.cast::<CallDetail>().as_mut() };
-        if let Some(d) = detail.as_deref_mut() {
-            *d = CallDetail::default();
-        }
+        let detail = unsafe { CallDetail::reset(detail) };
         // SAFETY: non-NULL clients only come from binance_client_new (an
         // Arc<Client>), alive until binance_client_free, which the caller
         // promises not to call while this call runs.
@@ -59,11 +59,8 @@ pub extern "C" fn binance_cancel_algo_order_ex(
             None => invalid("ctx is NULL"),
             Some(client) => client.cancel(algo_id),
         };
-        let status = binance_status::from(outcome.kind);
-        if let Some(d) = detail {
-            d.fill(status, &outcome);
-        }
-        if let Some(body) = outcome.body.and_then(|b| CString::new(b).ok()) {
+        let (status, body) = report(outcome, detail);
+        if let Some(body) = body.and_then(|b| CString::new(b).ok()) {
             // SAFETY: checked non-NULL above (a NULL out_json is INVALID_ARGUMENT).
             unsafe { *out_json = body.into_raw() };
         }
@@ -71,6 +68,15 @@ pub extern "C" fn binance_cancel_algo_order_ex(
     })
 }
 
-fn invalid(what: &str) -> Outcome {
+/// The status for an outcome, with `detail` filled; hands back the body.
+pub(crate) fn report(outcome: Outcome, detail: Option<&mut CallDetail>) -> (binance_status, Option<String>) {
+    let status = binance_status::from(outcome.kind);
+    if let Some(d) = detail {
+        d.fill(status, &outcome);
+    }
+    (status, outcome.body)
+}
+
+pub(crate) fn invalid(what: &str) -> Outcome {
     Outcome::without_answer(Kind::InvalidArgument, format!("{what}; nothing was sent"))
 }

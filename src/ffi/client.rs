@@ -1,4 +1,6 @@
-use super::{binance_config, binance_status, guard, guard_or, try_out, try_ref};
+use super::cancel::{invalid, report};
+use super::result::CallDetail;
+use super::{binance_config, binance_result, binance_status, guard, guard_or, try_out, try_out_value, try_ref};
 use crate::engine::client::Client;
 use crate::engine::config::Config;
 use std::sync::Arc;
@@ -49,5 +51,50 @@ pub extern "C" fn binance_client_free(client: *mut binance_client) {
             // (Arc::into_raw), and the caller promises to free each once.
             drop(unsafe { Arc::from_raw(client.cast_const().cast::<Client>()) });
         }
+    })
+}
+
+/// Measures the server-time offset now with `GET /api/v3/time` (unsigned,
+/// weight 1), half the round trip accounted for. Clients also do this by
+/// themselves before their first cancel and after a -1021, unless
+/// binance_config_set_clock_sync turned it off.
+///
+/// `ctx`: borrowed, non-NULL. `detail`: may be NULL; otherwise reset, then
+/// filled (message, HTTP status).
+/// Thread safety: any thread, concurrently with cancels on the same client.
+/// Returns BINANCE_OK; BINANCE_ERR_INVALID_ARGUMENT for a NULL `ctx`;
+/// BINANCE_ERR_TRANSPORT when the request could not be sent; otherwise the
+/// status of the failed answer (REJECTED, RATE_LIMITED, UNKNOWN_OUTCOME).
+#[no_mangle]
+pub extern "C" fn binance_client_sync_clock(ctx: *mut binance_client, detail: *mut binance_result) -> binance_status {
+    guard(|| {
+        // SAFETY: NULL or a live result from binance_result_new, used by no
+        // other call meanwhile (the caller's promise).
+        let detail = unsafe { CallDetail::reset(detail) };
+        // SAFETY: NULL or a live client from binance_client_new.
+        let outcome = match unsafe { ctx.cast_const().cast::<Client>().as_ref() } {
+            None => invalid("ctx is NULL"),
+            Some(client) => client.sync_now(),
+        };
+        report(outcome, detail).0
+    })
+}
+
+/// The measured server-time offset: server time minus local time, in ms,
+/// as used for every timestamp this client signs. 0 until a sync succeeded.
+///
+/// `ctx`: borrowed, non-NULL. `out_offset_ms`: non-NULL, set to 0 on entry.
+/// Thread safety: any thread.
+/// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL argument.
+#[no_mangle]
+pub extern "C" fn binance_client_clock_offset_ms(
+    ctx: *const binance_client,
+    out_offset_ms: *mut i64,
+) -> binance_status {
+    guard(|| {
+        let out = try_out_value!(out_offset_ms, 0);
+        let client = try_ref!(ctx, Client);
+        *out = client.clock_offset_ms().unwrap_or(0);
+        binance_status::BINANCE_OK
     })
 }

@@ -1,7 +1,7 @@
 use super::strings::str_arg;
 use super::{binance_status, guard, guard_or, try_mut};
 use crate::engine::config::{Config, Invalid};
-use std::ffi::c_char;
+use std::ffi::{c_char, c_int};
 
 /// Opaque configuration builder. Thread safety: one thread at a time per
 /// config. A config can build any number of clients and may be freed while
@@ -128,4 +128,33 @@ pub extern "C" fn binance_config_set_timeouts(
     total_ms: i64,
 ) -> binance_status {
     set(cfg, |c| c.set_timeouts(connect_ms, total_ms))
+}
+
+/// Turns server-time sync on (`enabled` != 0, the default) or off (0). When
+/// on, a client measures the offset to the server's clock with
+/// `GET /api/v3/time` before its first cancel (again after a failed sync at
+/// most every 30 s), and after a -1021 answer ("timestamp outside the
+/// recvWindow": not executed) resyncs and sends the cancel once more, signed
+/// afresh. When off, timestamps come from the local clock alone.
+///
+/// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg`.
+#[no_mangle]
+pub extern "C" fn binance_config_set_clock_sync(cfg: *mut binance_config, enabled: c_int) -> binance_status {
+    set(cfg, |c| {
+        c.set_clock_sync(enabled != 0);
+        Ok(())
+    })
+}
+
+/// How many times a cancel that provably did not execute is sent again,
+/// 0..=10 (default 2): only when the request never left this process
+/// (connection refused, DNS, TLS handshake, connect timeout). Each attempt
+/// is signed afresh, and all of them fit in the total timeout. A request that
+/// may have reached the exchange is never resent.
+///
+/// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg` or a
+/// value outside 0..=10.
+#[no_mangle]
+pub extern "C" fn binance_config_set_max_retries(cfg: *mut binance_config, retries: i32) -> binance_status {
+    set(cfg, |c| c.set_max_retries(i64::from(retries)))
 }

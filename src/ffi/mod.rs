@@ -67,22 +67,29 @@ macro_rules! try_mut {
     }};
 }
 
-/// Checks an out-param, sets `*out = NULL`, and yields it as `&mut *mut T`.
-macro_rules! try_out {
-    ($ptr:expr) => {{
+/// Checks an out-param, sets `*out = $cleared`, and yields it as `&mut T`.
+macro_rules! try_out_value {
+    ($ptr:expr, $cleared:expr) => {{
         let out = $ptr;
         if out.is_null() {
             return $crate::ffi::binance_status::BINANCE_ERR_INVALID_ARGUMENT;
         }
-        // SAFETY: non-NULL; the caller promises it points to writable storage
-        // for one pointer.
+        // SAFETY: non-NULL; the caller promises it points to writable
+        // storage for one value of its type.
         let out = unsafe { &mut *out };
-        *out = std::ptr::null_mut();
+        *out = $cleared;
         out
     }};
 }
 
-pub(crate) use {try_mut, try_out, try_ref};
+/// A pointer out-param, set to NULL on entry.
+macro_rules! try_out {
+    ($ptr:expr) => {
+        $crate::ffi::try_out_value!($ptr, std::ptr::null_mut())
+    };
+}
+
+pub(crate) use {try_mut, try_out, try_out_value, try_ref};
 
 #[cfg(test)]
 mod tests {

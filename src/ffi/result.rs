@@ -21,6 +21,7 @@ pub(crate) struct CallDetail {
     retry_after_s: i64,
     used_weight_ip_1m: i64,
     used_weight_uid_1m: i64,
+    attempts: u32,
 }
 
 impl Default for CallDetail {
@@ -35,11 +36,24 @@ impl Default for CallDetail {
             retry_after_s: -1,
             used_weight_ip_1m: -1,
             used_weight_uid_1m: -1,
+            attempts: 0,
         }
     }
 }
 
 impl CallDetail {
+    /// Borrows a caller's result object, reset, or None for NULL.
+    ///
+    /// # Safety
+    /// `result` is NULL or from binance_result_new, alive, and used by no
+    /// other call meanwhile.
+    pub(crate) unsafe fn reset<'a>(result: *mut binance_result) -> Option<&'a mut CallDetail> {
+        // SAFETY: per this function's contract.
+        let detail = unsafe { result.cast::<CallDetail>().as_mut() }?;
+        *detail = CallDetail::default();
+        Some(detail)
+    }
+
     pub(crate) fn fill(&mut self, status: binance_status, o: &Outcome) {
         *self = CallDetail {
             status,
@@ -50,6 +64,7 @@ impl CallDetail {
             retry_after_s: o.retry_after_s.unwrap_or(-1),
             used_weight_ip_1m: o.used_weight_ip_1m.unwrap_or(-1),
             used_weight_uid_1m: o.used_weight_uid_1m.unwrap_or(-1),
+            attempts: o.attempts,
         };
     }
 }
@@ -148,4 +163,13 @@ pub extern "C" fn binance_result_used_weight_ip_1m(result: *const binance_result
 #[no_mangle]
 pub extern "C" fn binance_result_used_weight_uid_1m(result: *const binance_result) -> i64 {
     read(result, -1, |d| d.used_weight_uid_1m)
+}
+
+/// How many requests the call tried to send, each signed afresh: 0 when
+/// nothing was sent (bad input), 1 normally, more after retries of
+/// attempts that provably did not execute (not sent, or -1021 followed by a
+/// clock resync). 0 for a NULL `result`.
+#[no_mangle]
+pub extern "C" fn binance_result_attempts(result: *const binance_result) -> i32 {
+    read(result, 0, |d| i32::try_from(d.attempts).unwrap_or(i32::MAX))
 }

@@ -22,7 +22,7 @@ pub enum binance_status {
     /// other answer). Query the order before acting.
     BINANCE_ERR_UNKNOWN_OUTCOME = 4,
     /// No request was sent (connection refused, DNS, TLS handshake, connect
-    /// timeout). Safe to retry.
+    /// timeout), after the configured retries. Safe to retry.
     BINANCE_ERR_TRANSPORT = 5,
     /// A bug caught inside the library; the handle stays usable.
     BINANCE_ERR_INTERNAL = 6,

@@ -2,12 +2,14 @@
 //! verification, the set of open algo orders, and the JSON answers.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use super::fault::Fault;
 use super::http::{Headers, Reply, Request, Response};
 use super::SimConfig;
+use crate::engine::clock::local_ms;
 use crate::engine::secret::Secret;
 use crate::engine::sign::{ct_eq, hmac_sha256_hex};
 
@@ -20,7 +22,7 @@ const MAX_RECV_WINDOW: i64 = 60_000;
 pub(crate) struct Exchange {
     api_key: Secret,
     secret_key: Secret,
-    clock_offset_ms: i64,
+    clock_offset_ms: AtomicI64,
     book: Mutex<Book>,
 }
 
@@ -39,7 +41,7 @@ impl Exchange {
         Exchange {
             api_key: Secret::new(&cfg.api_key),
             secret_key: Secret::new(&cfg.secret_key),
-            clock_offset_ms: cfg.clock_offset_ms,
+            clock_offset_ms: AtomicI64::new(cfg.clock_offset_ms),
             book: Mutex::new(Book {
                 open: cfg.open_ids.iter().copied().collect(),
                 faults: cfg.faults.iter().copied().collect(),
@@ -55,10 +57,11 @@ impl Exchange {
     }
 
     pub fn server_ms(&self) -> i64 {
-        let local = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        local.saturating_add(self.clock_offset_ms)
+        local_ms().saturating_add(self.clock_offset_ms.load(Relaxed))
+    }
+
+    pub fn set_clock_offset_ms(&self, offset_ms: i64) {
+        self.clock_offset_ms.store(offset_ms, Relaxed);
     }
 
     pub fn is_open(&self, algo_id: i64) -> bool {

@@ -136,6 +136,11 @@ impl Sim {
         self.shared.exchange.set_fault(algo_id, fault);
     }
 
+    /// Moves the server clock: server time = local time + `offset_ms`.
+    pub fn set_clock_offset_ms(&self, offset_ms: i64) {
+        self.shared.exchange.set_clock_offset_ms(offset_ms);
+    }
+
     /// Stops accepting, closes every connection and joins all threads.
     pub fn stop(self) {
         drop(self);

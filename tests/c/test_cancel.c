@@ -164,6 +164,7 @@ static void test_transport(binance_result *d) {
     binance_client *c = make_client(dead, key, secret, 0, 0);
     expect(c, 14511, BINANCE_ERR_TRANSPORT, 0, 0, d);
     CHECK(strstr(binance_result_message(d), "safe to retry") != NULL);
+    CHECK(binance_result_attempts(d) == 3); /* the default: 2 retries of what never left */
     binance_client_free(c);
 }
 
@@ -231,6 +232,30 @@ static void *cancel_many(void *arg) {
     return NULL;
 }
 
+static void test_clock(binance_client *c, binance_result *d) {
+    int64_t offset = 12345;
+    CHECK_STATUS(binance_client_sync_clock(c, d), BINANCE_OK);
+    CHECK(binance_result_http_status(d) == 200);
+    CHECK_STATUS(binance_client_clock_offset_ms(c, &offset), BINANCE_OK);
+    CHECK(offset > -1000 && offset < 1000); /* the simulator runs on this clock */
+    CHECK_STATUS(binance_client_sync_clock(NULL, d), BINANCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(binance_client_clock_offset_ms(NULL, &offset), BINANCE_ERR_INVALID_ARGUMENT);
+    CHECK(offset == 0);
+    CHECK_STATUS(binance_client_clock_offset_ms(c, NULL), BINANCE_ERR_INVALID_ARGUMENT);
+    CHECK(binance_result_attempts(d) == 0);
+    expect(c, 3002, BINANCE_ERR_REJECTED, 400, 1, d); /* not open: -20124 */
+    CHECK(binance_result_attempts(d) == 1);
+
+    binance_config *cfg = binance_config_new();
+    CHECK_STATUS(binance_config_set_clock_sync(cfg, 0), BINANCE_OK);
+    CHECK_STATUS(binance_config_set_max_retries(cfg, 11), BINANCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(binance_config_set_max_retries(cfg, -1), BINANCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(binance_config_set_max_retries(cfg, 0), BINANCE_OK);
+    CHECK_STATUS(binance_config_set_max_retries(NULL, 1), BINANCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(binance_config_set_clock_sync(NULL, 1), BINANCE_ERR_INVALID_ARGUMENT);
+    binance_config_free(cfg);
+}
+
 static void test_threads(binance_client *c) {
     pthread_t t[THREADS];
     struct job jobs[THREADS];
@@ -261,6 +286,7 @@ int main(void) {
     test_faults(c, d);
     test_transport(d);
     test_invalid_input(c, d);
+    test_clock(c, d);
     test_threads(c);
     binance_result_free(d);
     binance_client_free(c);

@@ -1,0 +1,144 @@
+//! Issue 6's guarantees against the simulator: clock sync and -1021
+//! recovery, retries only of what provably did not execute, and many threads
+//! sharing one client through faults.
+
+use binance_algo::engine::client::Client;
+use binance_algo::engine::config::Config;
+use binance_algo::engine::outcome::Kind;
+use binance_algo::sim::{Fault, Sim, SimConfig};
+use std::time::Duration;
+
+fn sim_with(open_ids: Vec<i64>, clock_offset_ms: i64) -> Sim {
+    Sim::start(SimConfig { open_ids, clock_offset_ms, ..SimConfig::default() }).unwrap()
+}
+
+fn config(base_url: &str) -> Config {
+    let defaults = SimConfig::default();
+    let mut cfg = Config::default();
+    cfg.set_api_key(&defaults.api_key).unwrap();
+    cfg.set_secret_key(&defaults.secret_key).unwrap();
+    cfg.set_base_url(base_url).unwrap();
+    cfg
+}
+
+#[test]
+fn works_with_the_server_clock_10_s_ahead_or_3_s_behind() {
+    for offset in [10_000, -3_000] {
+        let sim = sim_with(vec![1, 2], offset);
+        let client = Client::new(&config(&sim.base_url())).unwrap();
+        let out = client.cancel(1);
+        assert_eq!(out.kind, Kind::Ok, "offset {offset}: {}", out.message);
+        assert_eq!(out.attempts, 1, "synced before signing, so no -1021");
+        let measured = client.clock_offset_ms().expect("synced");
+        assert!((measured - offset).abs() < 500, "measured {measured} for {offset}");
+
+        // The same server without sync: the exchange refuses the timestamp.
+        let mut cfg = config(&sim.base_url());
+        cfg.set_clock_sync(false);
+        let out = Client::new(&cfg).unwrap().cancel(2);
+        assert_eq!((out.kind, out.exchange_code, out.attempts), (Kind::Rejected, -1021, 1), "offset {offset}");
+        assert!(sim.is_open(2));
+    }
+}
+
+#[test]
+fn a_1021_resyncs_and_resends_once_signed_afresh() {
+    let sim = sim_with(vec![1, 2], 0);
+    let client = Client::new(&config(&sim.base_url())).unwrap();
+    assert_eq!(client.cancel(1).kind, Kind::Ok);
+    sim.set_clock_offset_ms(20_000); // the server's clock jumps ahead
+    let before = sim.cancel_requests();
+    let out = client.cancel(2);
+    assert_eq!(out.kind, Kind::Ok, "{}", out.message);
+    assert_eq!(out.attempts, 2);
+    assert_eq!(sim.cancel_requests() - before, 2, "one -1021, one success");
+    assert!(out.message.contains("attempt 2"), "{}", out.message);
+    assert!((client.clock_offset_ms().unwrap() - 20_000).abs() < 500);
+}
+
+#[test]
+fn a_refused_connection_is_retried_until_the_server_is_up() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut cfg = config(&format!("http://127.0.0.1:{port}"));
+    cfg.set_clock_sync(false);
+    cfg.set_max_retries(0).unwrap();
+    let out = Client::new(&cfg).unwrap().cancel(1);
+    assert_eq!((out.kind, out.attempts), (Kind::Transport, 1));
+    cfg.set_max_retries(2).unwrap();
+    let out = Client::new(&cfg).unwrap().cancel(1);
+    assert_eq!((out.kind, out.attempts), (Kind::Transport, 3), "{}", out.message);
+
+    // The server comes up while the client backs off (20 ms, 40 ms, ...,
+    // 200 ms: 1.1 s in all across 10 retries).
+    cfg.set_max_retries(10).unwrap();
+    let client = Client::new(&cfg).unwrap();
+    let starter = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        Sim::start(SimConfig { port, open_ids: vec![1], ..SimConfig::default() }).unwrap()
+    });
+    let out = client.cancel(1);
+    let sim = starter.join().unwrap();
+    assert_eq!(out.kind, Kind::Ok, "{}", out.message);
+    assert!(out.attempts >= 2, "{}", out.attempts);
+    assert_eq!(sim.cancel_requests(), 1, "only the last attempt reached the exchange");
+}
+
+#[test]
+fn what_may_have_executed_is_never_resent() {
+    let faults =
+        [Fault::Close, Fault::ServerError, Fault::BackendTimeout, Fault::Truncated, Fault::Slow { delay_ms: 1_000 }];
+    let sim = sim_with((1..=faults.len() as i64).collect(), 0);
+    let mut cfg = config(&sim.base_url());
+    cfg.set_max_retries(10).unwrap();
+    cfg.set_timeouts(200, 300).unwrap();
+    let client = Client::new(&cfg).unwrap();
+    for (i, fault) in faults.into_iter().enumerate() {
+        let id = i as i64 + 1;
+        sim.set_fault(id, Some(fault));
+        let before = sim.cancel_requests();
+        let out = client.cancel(id);
+        assert_eq!((out.kind, out.attempts), (Kind::UnknownOutcome, 1), "{fault:?}: {}", out.message);
+        assert_eq!(sim.cancel_requests() - before, 1, "{fault:?} was resent");
+    }
+}
+
+/// What each id of the concurrency test answers, and the kind it must get.
+fn scripted(id: i64) -> (Option<Fault>, Kind) {
+    match id % 10 {
+        1 => (Some(Fault::RateLimited { retry_after_s: 1 }), Kind::RateLimited),
+        2 => (Some(Fault::BackendTimeout), Kind::UnknownOutcome),
+        3 => (Some(Fault::Close), Kind::UnknownOutcome),
+        4 => (Some(Fault::NotFoundHtml), Kind::Rejected),
+        5 => (Some(Fault::Truncated), Kind::UnknownOutcome),
+        6 => (Some(Fault::Slow { delay_ms: 5 }), Kind::Ok),
+        7 => (None, Kind::Rejected), // not open: -20124
+        _ => (None, Kind::Ok),
+    }
+}
+
+#[test]
+fn eight_threads_times_500_cancels_through_faults() {
+    const THREADS: i64 = 8;
+    const PER_THREAD: i64 = 500;
+    let ids = 1..=THREADS * PER_THREAD;
+    let sim = sim_with(ids.clone().filter(|id| id % 10 != 7).collect(), 0);
+    for id in ids {
+        if let (Some(fault), _) = scripted(id) {
+            sim.set_fault(id, Some(fault));
+        }
+    }
+    let client = Client::new(&config(&sim.base_url())).unwrap();
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let client = &client;
+            s.spawn(move || {
+                for id in t * PER_THREAD + 1..=(t + 1) * PER_THREAD {
+                    let out = client.cancel(id);
+                    assert_eq!(out.kind, scripted(id).1, "id {id}: {}", out.message);
+                    assert_eq!(out.attempts, 1, "id {id}");
+                }
+            });
+        }
+    });
+    assert_eq!(sim.cancel_requests(), (THREADS * PER_THREAD) as u64, "each cancel sent exactly once");
+}
