@@ -152,3 +152,50 @@ proptest! {
         server.join().unwrap();
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Every pointer argument of the client entry points, NULL or not, with
+    /// any id: a status, the out-params cleared, nothing sent on bad input.
+    #[test]
+    fn client_entry_points_take_any_mix_of_nulls(
+        null_ctx in any::<bool>(), null_detail in any::<bool>(), null_out in any::<bool>(), id in any::<i64>(),
+    ) {
+        // A port nobody listens on: anything sent would come back TRANSPORT.
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let cfg = binance_config_new();
+        let (key, url) = (CString::new("k").unwrap(), CString::new(format!("http://127.0.0.1:{port}")).unwrap());
+        binance_config_set_api_key(cfg, key.as_ptr());
+        binance_config_set_secret_key(cfg, key.as_ptr());
+        binance_config_set_base_url(cfg, url.as_ptr());
+        binance_config_set_max_retries(cfg, 0);
+        binance_config_set_clock_sync(cfg, 0);
+        let mut real = null_mut();
+        prop_assert_eq!(binance_client_new(cfg, &mut real), BINANCE_OK);
+        binance_config_free(cfg);
+        let ctx = if null_ctx { null_mut() } else { real };
+        let detail = if null_detail { null_mut() } else { binance_result_new() };
+        let mut json: *mut c_char = 0x1 as *mut _;
+        let out = if null_out { null_mut() } else { &mut json as *mut _ };
+        let st = binance_cancel_algo_order_ex(ctx, id, detail, out);
+        let invalid = null_ctx || null_out || id <= 0;
+        prop_assert_eq!(st, if invalid { BINANCE_ERR_INVALID_ARGUMENT } else { BINANCE_ERR_TRANSPORT });
+        if !null_out {
+            prop_assert!(json.is_null());
+        }
+        if !null_detail {
+            prop_assert_eq!(binance_result_status(detail), st);
+            prop_assert_eq!(binance_result_attempts(detail), i32::from(!invalid));
+        }
+        let mut offset = 7i64;
+        let offset_out = if null_out { null_mut() } else { &mut offset as *mut i64 };
+        let st = binance_client_clock_offset_ms(ctx, offset_out);
+        prop_assert_eq!(st == BINANCE_OK, !null_ctx && !null_out);
+        prop_assert!(null_out || offset == 0);
+        let st = binance_client_sync_clock(ctx, detail);
+        prop_assert_eq!(st, if null_ctx { BINANCE_ERR_INVALID_ARGUMENT } else { BINANCE_ERR_TRANSPORT });
+        binance_result_free(detail);
+        binance_client_free(real);
+    }
+}
