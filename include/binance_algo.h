@@ -51,7 +51,42 @@ typedef enum binance_status {
    * A bug caught inside the library; the handle stays usable.
    */
   BINANCE_ERR_INTERNAL = 6,
+  /**
+   * The external signer (binance_config_set_signer) failed; nothing was
+   * sent.
+   */
+  BINANCE_ERR_SIGNER = 7,
 } binance_status;
+
+/**
+ * What a log event reports.
+ */
+typedef enum binance_log_kind {
+  /**
+   * A cancel request is about to be sent.
+   */
+  BINANCE_LOG_REQUEST = 0,
+  /**
+   * A cancel request finished: `status`, `http_status`, `elapsed_us` set.
+   */
+  BINANCE_LOG_ANSWER = 1,
+  /**
+   * The cancel is sent again (the last attempt provably did not execute).
+   */
+  BINANCE_LOG_RETRY = 2,
+  /**
+   * A server-time sync finished; `message` holds the offset or the failure.
+   */
+  BINANCE_LOG_CLOCK_SYNC = 3,
+} binance_log_kind;
+
+/**
+ * Opaque per-call options: overrides for one call of
+ * binance_cancel_algo_order_opts and friends. Thread safety: one thread at
+ * a time while being set; once set, it may be passed to concurrent calls
+ * (they only read it).
+ */
+typedef struct binance_call_options binance_call_options;
 
 /**
  * Opaque, thread-safe client ("ctx"): a signed-request sender with its own
@@ -75,6 +110,62 @@ typedef struct binance_config binance_config;
  * Thread safety: one result per call in flight; do not share.
  */
 typedef struct binance_result binance_result;
+
+/**
+ * An external signer: signs `payload_len` bytes at `payload` (the exact
+ * bytes Binance verifies) and writes the signature text Binance expects,
+ * NUL-terminated, into `out_sig` (capacity `out_cap` bytes, 1024): 64
+ * lowercase hex characters for an HMAC-SHA256 key, base64 for an Ed25519 or
+ * RSA key (the library URL-encodes it). Returns 0 on success; any other
+ * value means failure, and the call returns BINANCE_ERR_SIGNER without
+ * sending anything.
+ * It may be called from several threads at once (one per concurrent call)
+ * with the same `user_data`; it must not throw or longjmp.
+ */
+typedef int (*binance_sign_fn)(void *user_data,
+                               const uint8_t *payload,
+                               size_t payload_len,
+                               char *out_sig,
+                               size_t out_cap);
+
+/**
+ * One structured event. It never holds a key, a secret, a signature or a
+ * signed URL. Everything it points to is valid only during the callback.
+ */
+typedef struct binance_log_event {
+  enum binance_log_kind kind;
+  /**
+   * The order's algoId; 0 when cancelling by clientAlgoId or for a sync.
+   */
+  int64_t algo_id;
+  /**
+   * 1 for the first attempt of a call.
+   */
+  int32_t attempt;
+  /**
+   * 0 when no answer arrived (or not yet).
+   */
+  int32_t http_status;
+  /**
+   * The result so far; BINANCE_OK for BINANCE_LOG_REQUEST.
+   */
+  enum binance_status status;
+  /**
+   * Time the request (or sync) took, in microseconds; 0 for REQUEST.
+   */
+  int64_t elapsed_us;
+  /**
+   * A human-readable sentence (borrowed for the callback), never NULL.
+   */
+  const char *message;
+} binance_log_event;
+
+/**
+ * A logging hook; receives each event synchronously on the calling thread.
+ * It may be called from several threads at once with the same `user_data`;
+ * it must be quick, must not throw or longjmp, and may call into the library.
+ */
+typedef void (*binance_log_fn)(void *user_data, const struct binance_log_event *event);
 
 #ifdef __cplusplus
 extern "C" {
@@ -101,7 +192,7 @@ enum binance_status binance_cancel_algo_order(struct binance_client *ctx,
  * `ctx`: borrowed, non-NULL. `algo_id`: > 0 (int64 end to end).
  * `detail`: may be NULL; otherwise reset on entry and filled on every return,
  * success included (HTTP status, exchange code and msg, Retry-After,
- * weights, message).
+ * weights, message, attempts).
  * `out_json`: non-NULL; `*out_json` is set to NULL on entry. On return it is
  * NULL or a NUL-terminated JSON string that the caller owns and frees with
  * binance_string_free: on BINANCE_OK the exchange's body byte for byte; on a
@@ -117,6 +208,53 @@ enum binance_status binance_cancel_algo_order_ex(struct binance_client *ctx,
                                                  char **out_json);
 
 /**
+ * binance_cancel_algo_order_ex with per-call overrides: `opts` may be NULL
+ * (the client's settings) or options from binance_call_options_new
+ * (borrowed, only read).
+ */
+enum binance_status binance_cancel_algo_order_opts(struct binance_client *ctx,
+                                                   int64_t algo_id,
+                                                   const struct binance_call_options *opts,
+                                                   struct binance_result *detail,
+                                                   char **out_json);
+
+/**
+ * Cancels an algo order by the caller's own id (`clientAlgoId`) instead of
+ * Binance's algoId. `client_algo_id`: borrowed, 1 to 36 characters of
+ * `A-Z a-z 0-9 . : / _ -`, checked before anything is sent. Otherwise the
+ * same as binance_cancel_algo_order_opts.
+ */
+enum binance_status binance_cancel_by_client_algo_id(struct binance_client *ctx,
+                                                     const char *client_algo_id,
+                                                     const struct binance_call_options *opts,
+                                                     struct binance_result *detail,
+                                                     char **out_json);
+
+/**
+ * Dry run: builds and signs the exact cancel request that
+ * binance_cancel_algo_order_opts would send now, without sending it (for
+ * audits and tests). It uses the clock offset as it stands (no sync).
+ *
+ * `*out_json` (non-NULL; NULL on entry) receives, on BINANCE_OK,
+ * `{"method":"DELETE","url":"https://.../sapi/v1/algo/futures/order?algoId=...&timestamp=...&signature=...","headers":{"X-MBX-APIKEY":"vmPU****EDh8A"}}`,
+ * the API key masked; the caller frees it with binance_string_free.
+ * Returns BINANCE_OK, BINANCE_ERR_INVALID_ARGUMENT (NULL, algo_id <= 0) or
+ * BINANCE_ERR_SIGNER.
+ */
+enum binance_status binance_presign_cancel(struct binance_client *ctx,
+                                           int64_t algo_id,
+                                           const struct binance_call_options *opts,
+                                           char **out_json);
+
+/**
+ * binance_presign_cancel for a `clientAlgoId`.
+ */
+enum binance_status binance_presign_cancel_by_client_algo_id(struct binance_client *ctx,
+                                                             const char *client_algo_id,
+                                                             const struct binance_call_options *opts,
+                                                             char **out_json);
+
+/**
  * Creates a client from a configuration.
  *
  * Ownership: `cfg` is borrowed and only read (it may be freed or changed
@@ -125,7 +263,8 @@ enum binance_status binance_cancel_algo_order_ex(struct binance_client *ctx,
  * entry and stays NULL on every failure.
  * Thread safety: any thread; `cfg` must not be changed during the call.
  * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL argument or
- * a config without API key or secret key.
+ * a config without an API key or a way to sign (secret key, private key or
+ * signer); binance_config_last_error(cfg) says which.
  */
 enum binance_status binance_client_new(const struct binance_config *cfg,
                                        struct binance_client **out_client);
@@ -186,6 +325,16 @@ struct binance_config *binance_config_new(void);
  * `cfg`.
  */
 void binance_config_free(struct binance_config *cfg);
+
+/**
+ * Why the last call on `cfg` (a setter, or binance_client_new with it)
+ * failed, e.g. "recvWindow must be 1..=60000 ms, got 0"; "" after a success.
+ * Never contains a key or a secret.
+ *
+ * Ownership: borrowed from `cfg`, valid until the next call on it or its
+ * free. Never NULL ("" for a NULL `cfg`).
+ */
+const char *binance_config_last_error(const struct binance_config *cfg);
 
 /**
  * Sets the API key, sent in the X-MBX-APIKEY header (printable ASCII, no
@@ -278,6 +427,94 @@ enum binance_status binance_config_set_clock_sync(struct binance_config *cfg, in
  * value outside 0..=10.
  */
 enum binance_status binance_config_set_max_retries(struct binance_config *cfg, int32_t retries);
+
+/**
+ * Signs with an Ed25519 or RSA private key (PKCS#8 PEM text,
+ * `-----BEGIN PRIVATE KEY-----`; the type is read from the key) instead of
+ * an HMAC secret, as Binance recommends. Replaces any secret key or signer
+ * set before. Signatures are base64, URL-encoded in the query.
+ * Encrypted keys (`ENCRYPTED PRIVATE KEY`) are not supported: the call fails
+ * with a message saying so (binance_config_last_error); decrypt it first.
+ *
+ * Ownership: `pem` and `passphrase` are borrowed for the call; the key is
+ * copied and wiped when the config and its clients are freed.
+ * `passphrase`: NULL for an unencrypted key (anything else is refused).
+ * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg` or
+ * `pem`, or a key that cannot be used (see binance_config_last_error).
+ */
+enum binance_status binance_config_set_private_key(struct binance_config *cfg,
+                                                   const char *pem,
+                                                   const char *passphrase);
+
+/**
+ * Same as binance_config_set_private_key, reading the PEM from the file at
+ * `path` (read now).
+ */
+enum binance_status binance_config_set_private_key_file(struct binance_config *cfg,
+                                                        const char *path,
+                                                        const char *passphrase);
+
+/**
+ * Signs through the caller's `sign` callback (keys in an HSM or another
+ * process) instead of a key held here; see binance_sign_fn for its
+ * contract. Replaces any secret key or private key set before. A failing
+ * callback makes the call return BINANCE_ERR_SIGNER, nothing sent.
+ *
+ * Ownership: `user_data` is passed to `sign` as is; it must stay valid
+ * while any client built from this config lives.
+ * Thread safety: `sign` may run on several threads at once.
+ * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg` or
+ * `sign`.
+ */
+enum binance_status binance_config_set_signer(struct binance_config *cfg,
+                                              binance_sign_fn sign,
+                                              void *user_data);
+
+/**
+ * Sends structured events (request, answer, retry, clock sync; see
+ * binance_log_event) to `log`, on the calling thread. Events never contain
+ * a key, a secret, a signature or a signed URL. `log` NULL turns logging
+ * off (the default); then nothing is built for it.
+ *
+ * Ownership: `user_data` is passed to `log` as is; it must stay valid while
+ * any client built from this config lives.
+ * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg`.
+ */
+enum binance_status binance_config_set_logger(struct binance_config *cfg,
+                                              binance_log_fn log,
+                                              void *user_data);
+
+/**
+ * Creates empty options (every setting from the client).
+ *
+ * Ownership: the caller owns the result and frees it with
+ * binance_call_options_free. Returns NULL only on an internal error.
+ */
+struct binance_call_options *binance_call_options_new(void);
+
+/**
+ * Frees options. NULL: accepted, does nothing.
+ */
+void binance_call_options_free(struct binance_call_options *opts);
+
+/**
+ * recvWindow for this call, 1..=60000 ms.
+ *
+ * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `opts` or
+ * a value outside 1..=60000.
+ */
+enum binance_status binance_call_options_set_recv_window(struct binance_call_options *opts,
+                                                         int64_t ms);
+
+/**
+ * Total timeout for this call, 1..=600000 ms (sync and retries included);
+ * the connect timeout is capped to it.
+ *
+ * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `opts` or
+ * a value outside 1..=600000.
+ */
+enum binance_status binance_call_options_set_timeout(struct binance_call_options *opts,
+                                                     int64_t total_ms);
 
 /**
  * Creates an empty result object (status BINANCE_ERR_INTERNAL until a call

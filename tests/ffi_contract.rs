@@ -43,7 +43,8 @@ fn status_names_never_null() {
     assert_eq!(text(binance_status_str(0)), "BINANCE_OK");
     assert_eq!(text(binance_status_str(4)), "BINANCE_ERR_UNKNOWN_OUTCOME");
     assert_eq!(text(binance_status_str(6)), "BINANCE_ERR_INTERNAL");
-    for bad in [-1, 7, 999, i32::MIN, i32::MAX] {
+    assert_eq!(text(binance_status_str(7)), "BINANCE_ERR_SIGNER");
+    for bad in [-1, 8, 999, i32::MIN, i32::MAX] {
         assert_eq!(text(binance_status_str(bad)), "unknown status");
     }
     assert_eq!(text(binance_version()), env!("CARGO_PKG_VERSION"));

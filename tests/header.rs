@@ -21,7 +21,11 @@ fn header_names_are_all_prefixed() {
         if let Some(rest) = t.strip_prefix("#define ") {
             names.extend(rest.split_whitespace().next());
         } else if let Some(rest) = t.strip_prefix("typedef ") {
-            names.extend(rest.trim_end_matches([';', '{', ' ']).rsplit(' ').next());
+            // A function pointer type is named inside `(*name)`.
+            match rest.split_once("(*").and_then(|(_, r)| r.split_once(')')) {
+                Some((name, _)) => names.push(name),
+                None => names.extend(rest.trim_end_matches([';', '{', ' ']).rsplit(' ').next()),
+            }
         } else if let Some(rest) = t.strip_prefix("} ") {
             names.extend(Some(rest.trim_end_matches(';').trim()).filter(|n| !n.is_empty()));
         } else if t.starts_with("BINANCE_") && t.contains(" = ") {

@@ -1,13 +1,17 @@
 //! The simulator on the wire: hand-written HTTP over `TcpStream`, so these
 //! tests check the bytes a client sees, independent of any HTTP client.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use binance_algo::engine::sign::hmac_sha256_hex;
 use binance_algo::sim::{Fault, Sim, SimConfig, HUGE_BODY_LEN};
+use ring::signature::{Ed25519KeyPair, RsaKeyPair, RSA_PKCS1_SHA256};
 
 const KEY: &str = "sim-api-key";
 const SECRET: &str = "sim-secret-key";
@@ -77,7 +81,11 @@ impl Resp {
 }
 
 fn connect(sim: &Sim) -> TcpStream {
-    let stream = TcpStream::connect(("127.0.0.1", sim.port())).unwrap();
+    connect_port(sim.port())
+}
+
+fn connect_port(port: u16) -> TcpStream {
+    let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
     stream.set_write_timeout(Some(IO_TIMEOUT)).unwrap();
     stream
@@ -112,7 +120,11 @@ fn read_response(r: &mut impl BufRead) -> Resp {
 
 /// One request on a fresh connection.
 fn call(sim: &Sim, request: &str) -> Resp {
-    let mut stream = connect(sim);
+    call_port(sim.port(), request)
+}
+
+fn call_port(port: u16, request: &str) -> Resp {
+    let mut stream = connect_port(port);
     stream.write_all(request.as_bytes()).unwrap();
     read_response(&mut BufReader::new(stream))
 }
@@ -199,7 +211,7 @@ fn mandatory_parameters() {
             rejection(-1101, "Duplicate values for a parameter detected."),
         ),
         (
-            signed(&format!("algoId=1&clientAlgoId=x&timestamp={t}")),
+            signed(&format!("algoId=1&symbol=x&timestamp={t}")),
             rejection(-1104, "Not all sent parameters were read; read '3' parameter(s) but was sent '4'."),
         ),
     ];
@@ -593,20 +605,12 @@ fn sim_binary() -> Command {
     Command::new(env!("CARGO_BIN_EXE_binance-algo-sim"))
 }
 
-#[test]
-fn cli_serves_logs_without_secrets() {
-    let port_file = std::env::temp_dir().join(format!("binance-algo-sim-test-{}.port", std::process::id()));
+/// The simulator program with `args` (and a 30 s lifetime, so a failed test
+/// leaves nothing running), once it is listening, and its port.
+fn spawn_cli(args: &[&str]) -> (Child, u16) {
     let mut child = sim_binary()
-        .args([
-            "--port-file",
-            port_file.to_str().unwrap(),
-            "--lifetime-s",
-            "30",
-            "--open-ids",
-            "5,100-102",
-            "--open-ids=7",
-        ])
-        .args(["--fault", "101=500", "--api-key", "cli-api-key-QQQ", "--secret-key", "cli-secret-ZZZ"])
+        .args(["--lifetime-s", "30"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -617,26 +621,50 @@ fn cli_serves_logs_without_secrets() {
         .strip_prefix("binance-algo-sim listening on http://127.0.0.1:")
         .and_then(|p| p.trim_end().parse().ok())
         .unwrap_or_else(|| panic!("{line:?}"));
-    assert_eq!(std::fs::read_to_string(&port_file).unwrap(), format!("{port}\n"));
-    std::fs::remove_file(&port_file).unwrap();
+    (child, port)
+}
 
-    let send = |req: String| {
-        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
-        stream.write_all(req.as_bytes()).unwrap();
-        read_response(&mut BufReader::new(stream))
-    };
-    let sign = |params: String| format!("{params}&signature={}", hmac_sha256_hex(b"cli-secret-ZZZ", params.as_bytes()));
-    let stats = send(get("/sim/stats"));
-    assert!(stats.text().ends_with(r#""open_ids":5}"#), "{}", stats.text());
-    for (id, status) in [(5, 200), (101, 500)] {
-        let r = send(delete(&sign(format!("algoId={id}&timestamp={}", now_ms())), Some("cli-api-key-QQQ")));
-        assert_eq!(r.status, status);
-    }
+/// Kills the program; returns its log.
+fn stop_cli(mut child: Child) -> String {
     child.kill().unwrap();
     child.wait().unwrap();
     let mut log = String::new();
     child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    log
+}
+
+/// A path in the temp directory, unique to this process and `name`.
+fn temp_path(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("binance-algo-sim-test-{}-{name}", std::process::id()))
+}
+
+#[test]
+fn cli_serves_logs_without_secrets() {
+    let port_file = temp_path("port");
+    let (child, port) = spawn_cli(&[
+        "--port-file",
+        port_file.to_str().unwrap(),
+        "--open-ids",
+        "5,100-102",
+        "--open-ids=7",
+        "--fault",
+        "101=500",
+        "--api-key",
+        "cli-api-key-QQQ",
+        "--secret-key",
+        "cli-secret-ZZZ",
+    ]);
+    assert_eq!(std::fs::read_to_string(&port_file).unwrap(), format!("{port}\n"));
+    std::fs::remove_file(&port_file).unwrap();
+
+    let sign = |params: String| format!("{params}&signature={}", hmac_sha256_hex(b"cli-secret-ZZZ", params.as_bytes()));
+    let stats = call_port(port, &get("/sim/stats"));
+    assert!(stats.text().ends_with(r#""open_ids":5}"#), "{}", stats.text());
+    for (id, status) in [(5, 200), (101, 500)] {
+        let r = call_port(port, &delete(&sign(format!("algoId={id}&timestamp={}", now_ms())), Some("cli-api-key-QQQ")));
+        assert_eq!(r.status, status);
+    }
+    let log = stop_cli(child);
     assert!(log.contains(&format!("sim: DELETE {CANCEL} algoId=5 -> 200 OK\n")), "{log}");
     assert!(log.contains("algoId=101 -> 500 Internal Server Error"), "{log}");
     for secret in ["cli-api-key-QQQ", "cli-secret-ZZZ", "signature", "timestamp"] {
@@ -674,4 +702,289 @@ fn cli_flags_and_lifetime() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success());
+}
+
+/// RFC 8032 test 1 key (binance-api.md): PKCS#8 private key, SPKI public key.
+const ED25519_PKCS8: &str = "MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g";
+const ED25519_PUBLIC_PEM: &str =
+    "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n-----END PUBLIC KEY-----\n";
+const BAD_SIGNATURE: &str = r#"{"code":-1022,"msg":"Signature for this request is not valid."}"#;
+
+fn ed25519_key() -> Ed25519KeyPair {
+    Ed25519KeyPair::from_pkcs8_maybe_unchecked(&STANDARD.decode(ED25519_PKCS8).unwrap()).unwrap()
+}
+
+/// `params` with `&signature=` appended: base64 of `signature`,
+/// percent-encoded (`+/=` are base64's only characters that need it).
+fn key_signed(params: &str, signature: &[u8]) -> String {
+    let b64 = STANDARD.encode(signature).replace('+', "%2B").replace('/', "%2F").replace('=', "%3D");
+    format!("{params}&signature={b64}")
+}
+
+fn ed25519_signed(params: &str) -> String {
+    key_signed(params, ed25519_key().sign(params.as_bytes()).as_ref())
+}
+
+fn ed25519_sim(ids: &[i64]) -> Sim {
+    start(SimConfig { public_key_pem: Some(ED25519_PUBLIC_PEM.into()), open_ids: ids.to_vec(), ..SimConfig::default() })
+}
+
+#[test]
+fn ed25519_signatures() {
+    let sim = ed25519_sim(&[14511, 1, 2]);
+    // binance-api.md's vector, with the server clock moved to its timestamp.
+    sim.set_clock_offset_ms(1_499_827_319_559 - now_ms());
+    let q = "algoId=14511&recvWindow=5000&timestamp=1499827319559&signature=01FYZWythY5MkH%2BR2GaDZfmFik3HP08rxH6w%2F9BZbIa1aYfyy90aNN86oFG0kSIttoYeGmSlO%2Fa1Dwls0llOAQ%3D%3D";
+    assert_eq!(
+        call(&sim, &delete(q, Some(KEY))).json(),
+        (200, r#"{"algoId":14511,"success":true,"code":0,"msg":"OK"}"#)
+    );
+    sim.set_clock_offset_ms(0);
+
+    let t = now_ms();
+    let params = format!("algoId=1&timestamp={t}");
+    let good = ed25519_key().sign(params.as_bytes());
+    let mut flipped = good.as_ref().to_vec();
+    flipped[10] ^= 1;
+    let other = Ed25519KeyPair::from_seed_unchecked(&[7; 32]).unwrap().sign(params.as_bytes());
+    for q in [
+        key_signed(&params, &flipped),
+        key_signed(&params, other.as_ref()),
+        signed(&params), // HMAC hex with the (ignored) secret key
+        format!("{params}&signature=not-base64"),
+        format!("{params}&signature=%ZZ"),
+        key_signed(&params, &good.as_ref()[..63]),
+    ] {
+        assert_eq!(call(&sim, &delete(&q, Some(KEY))).json(), (400, BAD_SIGNATURE), "{q}");
+    }
+    assert!(sim.is_open(1));
+    assert_eq!(call(&sim, &delete(&key_signed(&params, good.as_ref()), Some(KEY))).status, 200);
+
+    // A raw `+` in the URL is a space: the signature must be sent encoded.
+    let (params, b64) = (0..)
+        .map(|back| {
+            let params = format!("algoId=2&timestamp={}", t - back);
+            let b64 = STANDARD.encode(ed25519_key().sign(params.as_bytes()));
+            (params, b64)
+        })
+        .find(|(_, b64)| b64.contains('+'))
+        .unwrap();
+    let raw = format!("{params}&signature={b64}");
+    assert_eq!(call(&sim, &delete(&raw, Some(KEY))).json(), (400, BAD_SIGNATURE));
+    let q = format!("{params}&signature={}", b64.replace('+', "%2B"));
+    assert_eq!(call(&sim, &delete(&q, Some(KEY))).status, 200);
+
+    // Signed over totalParams = query + body, like HMAC.
+    sim.add_open_id(3);
+    let body = ed25519_signed(&format!("algoId=3timestamp={}", now_ms()));
+    let body = body.strip_prefix("algoId=3").unwrap();
+    let req = format!(
+        "DELETE {CANCEL}?algoId=3 HTTP/1.1\r\nX-MBX-APIKEY: {KEY}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    assert_eq!(call(&sim, &req).status, 200);
+}
+
+/// Runs `openssl` with `args`, panicking with its stderr on failure.
+fn openssl(args: &[&str]) {
+    let out = Command::new("openssl").args(args).output().expect("openssl is installed");
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A fresh RSA key pair of `bits` in `dir`: (private PKCS#8 PEM, public SPKI PEM) paths.
+fn rsa_key(dir: &Path, bits: u32) -> (PathBuf, PathBuf) {
+    let (private, public) = (dir.join(format!("rsa{bits}.pem")), dir.join(format!("rsa{bits}.pub.pem")));
+    let bits_opt = format!("rsa_keygen_bits:{bits}");
+    openssl(&["genpkey", "-algorithm", "RSA", "-pkeyopt", &bits_opt, "-out", private.to_str().unwrap()]);
+    openssl(&["pkey", "-in", private.to_str().unwrap(), "-pubout", "-out", public.to_str().unwrap()]);
+    (private, public)
+}
+
+/// The DER inside a one-block PEM file.
+fn pem_der(path: &Path) -> Vec<u8> {
+    let pem = std::fs::read_to_string(path).unwrap();
+    STANDARD.decode(pem.lines().filter(|l| !l.starts_with("-----")).collect::<String>()).unwrap()
+}
+
+#[test]
+fn rsa_signatures() {
+    let dir = temp_path("rsa");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (private, public) = rsa_key(&dir, 2048);
+    let public_key_pem = Some(std::fs::read_to_string(&public).unwrap());
+    let sim = start(SimConfig { public_key_pem, open_ids: vec![1, 2], ..SimConfig::default() });
+
+    // Signed by openssl itself.
+    let params = format!("algoId=1&timestamp={}", now_ms());
+    let (payload, signature) = (dir.join("payload"), dir.join("signature"));
+    std::fs::write(&payload, &params).unwrap();
+    let [private_path, payload_path, signature_path] = [&private, &payload, &signature].map(|p| p.to_str().unwrap());
+    openssl(&["dgst", "-sha256", "-sign", private_path, "-out", signature_path, payload_path]);
+    let by_openssl = std::fs::read(&signature).unwrap();
+    assert_eq!(call(&sim, &delete(&key_signed(&params, &by_openssl), Some(KEY))).status, 200);
+
+    // Signed with ring; wrong signatures are -1022.
+    let key = RsaKeyPair::from_pkcs8(&pem_der(&private)).unwrap();
+    let params = format!("algoId=2&timestamp={}", now_ms());
+    let mut sig = vec![0; key.public().modulus_len()];
+    key.sign(&RSA_PKCS1_SHA256, &ring::rand::SystemRandom::new(), params.as_bytes(), &mut sig).unwrap();
+    let mut flipped = sig.clone();
+    flipped[100] ^= 1;
+    for q in [key_signed(&params, &flipped), ed25519_signed(&params), signed(&params)] {
+        assert_eq!(call(&sim, &delete(&q, Some(KEY))).json(), (400, BAD_SIGNATURE), "{q}");
+    }
+    assert_eq!(call(&sim, &delete(&key_signed(&params, &sig), Some(KEY))).status, 200);
+
+    // ring verifies 2048 to 8192 bits: a smaller key is refused up front.
+    let (_, small) = rsa_key(&dir, 1024);
+    let cfg = SimConfig { public_key_pem: Some(std::fs::read_to_string(&small).unwrap()), ..SimConfig::default() };
+    let err = Sim::start(cfg).err().expect("1024-bit key refused");
+    assert!(err.to_string().contains("2048 to 8192 bits"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn unusable_public_keys_are_start_errors() {
+    let der = STANDARD.decode("MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=").unwrap();
+    let pem = |der: &[u8]| format!("-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n", STANDARD.encode(der));
+    let edit = |at: usize, byte: u8| {
+        let mut der = der.clone();
+        der[at] = byte;
+        pem(&der)
+    };
+    let mut bad = vec![
+        (String::new(), "expected a -----BEGIN PUBLIC KEY-----"),
+        (format!("-----BEGIN PRIVATE KEY-----\n{ED25519_PKCS8}\n-----END PRIVATE KEY-----\n"), "expected a"),
+        (ED25519_PUBLIC_PEM.replace("PUBLIC KEY", "RSA PUBLIC KEY"), "expected a"),
+        (ED25519_PUBLIC_PEM.replace("MCow", "MC*w"), "bad base64"),
+        (edit(8, 0x6e), "unsupported algorithm"), // X25519, 1.3.101.110
+        (edit(0, 0x31), "not an SPKI public key"),
+        (edit(1, 0x80), "not an SPKI public key"),  // indefinite length
+        (edit(11, 0x01), "not an SPKI public key"), // unused bits in the BIT STRING
+        (pem(&[der.as_slice(), &[0]].concat()), "trailing data"),
+    ];
+    // Every truncation fails cleanly, whatever the byte it stops at.
+    bad.extend((0..der.len()).map(|len| (pem(&der[..len]), "public key: ")));
+    for (public_key_pem, want) in bad {
+        let cfg = SimConfig { public_key_pem: Some(public_key_pem.clone()), ..SimConfig::default() };
+        let err = Sim::start(cfg).err().unwrap_or_else(|| panic!("accepted {public_key_pem:?}"));
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(err.to_string().contains(want), "{public_key_pem:?}: {err}");
+    }
+    // Line endings and surrounding text do not matter.
+    let crlf = format!("key for tests\r\n{}", ED25519_PUBLIC_PEM.replace('\n', "\r\n"));
+    assert!(Sim::start(SimConfig { public_key_pem: Some(crlf), ..SimConfig::default() }).is_ok());
+}
+
+fn client_cancel(sim: &Sim, client_id: &str) -> Resp {
+    call(sim, &delete(&signed(&format!("clientAlgoId={client_id}&timestamp={}", now_ms())), Some(KEY)))
+}
+
+fn success(algo_id: i64) -> String {
+    format!(r#"{{"algoId":{algo_id},"success":true,"code":0,"msg":"OK"}}"#)
+}
+
+#[test]
+fn client_algo_ids() {
+    let sim = start(SimConfig {
+        open_ids: vec![5],
+        open_client_ids: vec!["my-twap:1".into(), "a b".into(), "été".into()],
+        ..SimConfig::default()
+    });
+    let unknown = rejection(-20124, "Invalid algo id or it has been completed.");
+    assert!(sim.is_client_id_open("my-twap:1"));
+    assert_eq!(client_cancel(&sim, "my-twap%3A1").json(), (200, success(8_000_000_000).as_str()));
+    assert!(!sim.is_client_id_open("my-twap:1"));
+    assert_eq!(client_cancel(&sim, "my-twap%3A1").json(), (400, unknown.as_str()));
+    assert_eq!(client_cancel(&sim, "nope").json(), (400, unknown.as_str()));
+    assert!(!sim.is_client_id_open("nope"));
+    // Values are percent-decoded as UTF-8, `+` being a space.
+    assert_eq!(client_cancel(&sim, "a%20b").json(), (200, success(8_000_000_001).as_str()));
+    assert_eq!(sim.add_open_client_id("a b"), 8_000_000_001, "reopened under its algo id");
+    assert_eq!(client_cancel(&sim, "a+b").status, 200);
+    assert_eq!(client_cancel(&sim, "%C3%A9t%C3%A9").json(), (200, success(8_000_000_002).as_str()));
+    assert_eq!(sim.add_open_client_id("new"), 8_000_000_003);
+    assert!(sim.is_client_id_open("new"));
+    assert!(sim.is_open(8_000_000_003), "also open under its algo id");
+
+    let t = now_ms();
+    let both = rejection(-1102, "Only one of 'algoId' and 'clientAlgoId' may be sent.");
+    for (query, want) in [
+        (signed(&format!("algoId=5&clientAlgoId=new&timestamp={t}")), both.clone()),
+        (signed(&format!("clientAlgoId=new&algoId=5&timestamp={t}")), both),
+        (signed(&format!("recvWindow=5000&timestamp={t}")), missing("algoId")),
+        (signed(&format!("clientAlgoId=&timestamp={t}")), missing("clientAlgoId")),
+        (signed(&format!("clientAlgoId=%ZZ&timestamp={t}")), missing("clientAlgoId")),
+        (signed(&format!("clientAlgoId=%FF&timestamp={t}")), missing("clientAlgoId")),
+        (format!("clientAlgoId=new&timestamp={t}&signature={}", "0".repeat(64)), BAD_SIGNATURE.to_owned()),
+    ] {
+        assert_eq!(call(&sim, &delete(&query, Some(KEY))).json(), (400, want.as_str()), "{query}");
+    }
+    assert!(sim.is_open(5) && sim.is_client_id_open("new"));
+}
+
+#[test]
+fn faults_apply_to_client_ids_by_their_algo_id() {
+    let sim = start(SimConfig {
+        open_client_ids: vec!["x".into(), "y".into()],
+        faults: vec![(8_000_000_000, Fault::ServerError)],
+        ..SimConfig::default()
+    });
+    assert_eq!(client_cancel(&sim, "x").status, 500);
+    assert!(sim.is_client_id_open("x"));
+    let id = sim.add_open_client_id("z");
+    sim.set_fault(id, Some(Fault::Close));
+    let mut stream = connect(&sim);
+    stream.write_all(delete(&signed(&format!("clientAlgoId=z&timestamp={}", now_ms())), Some(KEY)).as_bytes()).unwrap();
+    let mut got = Vec::new();
+    stream.read_to_end(&mut got).unwrap();
+    assert!(got.is_empty(), "{got:?}");
+    assert!(!sim.is_client_id_open("z"));
+    assert_eq!(client_cancel(&sim, "y").json(), (200, success(8_000_000_001).as_str()));
+}
+
+#[test]
+fn cli_public_key_and_client_ids() {
+    let key_file = temp_path("ed25519.pub.pem");
+    std::fs::write(&key_file, ED25519_PUBLIC_PEM).unwrap();
+    let (child, port) = spawn_cli(&[
+        "--public-key-file",
+        key_file.to_str().unwrap(),
+        "--open-client-ids",
+        "a b,c",
+        "--open-client-ids=d",
+        "--fault",
+        "8000000001=500",
+    ]);
+    let cancel = |client_id: &str, sign: fn(&str) -> String| {
+        call_port(port, &delete(&sign(&format!("clientAlgoId={client_id}&timestamp={}", now_ms())), Some(KEY)))
+    };
+    assert_eq!(cancel("a%20b", ed25519_signed).json(), (200, success(8_000_000_000).as_str()));
+    assert_eq!(cancel("c", ed25519_signed).status, 500);
+    assert_eq!(cancel("d", signed).json(), (400, BAD_SIGNATURE));
+    assert_eq!(cancel("d", ed25519_signed).json(), (200, success(8_000_000_002).as_str()));
+    let log = stop_cli(child);
+    assert!(log.contains(&format!("sim: DELETE {CANCEL} clientAlgoId=a b -> 200 OK\n")), "{log}");
+    assert!(log.contains("clientAlgoId=c -> 500 Internal Server Error"), "{log}");
+
+    // Exit 2, with a reason, for unusable key options.
+    let bad_key = temp_path("bad.pub.pem");
+    std::fs::write(&bad_key, "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n").unwrap();
+    let missing_file = temp_path("missing.pem");
+    let (key, bad_key_path, missing) =
+        (key_file.to_str().unwrap(), bad_key.to_str().unwrap(), missing_file.to_str().unwrap());
+    for (args, want) in [
+        (&["--secret-key", "s", "--public-key-file", key][..], "mutually exclusive"),
+        (&["--public-key-file", key, "--secret-key=s"], "mutually exclusive"),
+        (&["--public-key-file", missing], "cannot read"),
+        (&["--public-key-file", bad_key_path], "not an SPKI public key"),
+        (&["--open-client-ids", "a,,b"], "empty client algo id"),
+    ] {
+        let out = sim_binary().args(["--lifetime-s", "5"]).args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+    }
+    std::fs::remove_file(&key_file).unwrap();
+    std::fs::remove_file(&bad_key).unwrap();
 }

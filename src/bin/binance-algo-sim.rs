@@ -14,14 +14,18 @@ const USAGE: &str = "\
 Usage: binance-algo-sim [OPTIONS]
 
 Local Binance exchange simulator on 127.0.0.1: DELETE /sapi/v1/algo/futures/order
-(signed, HMAC-SHA256), GET /api/v3/time, GET /sim/stats.
+(signed: HMAC-SHA256, Ed25519 or RSA), GET /api/v3/time, GET /sim/stats.
 
 Options:
   --port N             port to listen on (default 0: any free port)
   --api-key K          API key to accept (default: $BINANCE_API_KEY, else sim-api-key)
   --secret-key S       HMAC secret (default: $BINANCE_SECRET_KEY, else sim-secret-key)
+  --public-key-file P  check signatures against this Ed25519 or RSA public key instead
+                       (SPKI PEM, as `openssl pkey -pubout` writes); not with --secret-key
   --open-ids LIST      open algo ids, comma-separated, ranges allowed: 1,2,100-199
                        (repeatable)
+  --open-client-ids L  open client algo ids (clientAlgoId), comma-separated (repeatable);
+                       they get algo ids 8000000000, 8000000001, ... in order, for --fault
   --fault ID=SPEC      fault for every cancel of algo id ID (repeatable); SPEC is one of
                        429[:S] 418[:S] 500 503 502html 404html slow:MS close
                        html200 truncated short huge
@@ -60,8 +64,9 @@ fn main() -> ExitCode {
     let sim = match Sim::start(opts.cfg) {
         Ok(sim) => sim,
         Err(e) => {
-            eprintln!("binance-algo-sim: cannot listen: {e}");
-            return ExitCode::FAILURE;
+            eprintln!("binance-algo-sim: cannot start: {e}");
+            // An unusable key is the caller's mistake, like a bad flag.
+            return ExitCode::from(if e.kind() == io::ErrorKind::InvalidInput { 2 } else { 1 });
         }
     };
     if let Some(path) = &opts.port_file {
@@ -108,7 +113,19 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
             "--port" => cfg.port = number(&flag, &value)?,
             "--api-key" => api_key = Some(value),
             "--secret-key" => secret_key = Some(value),
+            "--public-key-file" => {
+                let pem = std::fs::read_to_string(&value).map_err(|e| format!("{flag}: cannot read {value}: {e}"))?;
+                cfg.public_key_pem = Some(pem);
+            }
             "--open-ids" => parse_ids(&value, &mut cfg.open_ids)?,
+            "--open-client-ids" => {
+                for id in value.split(',').map(str::trim) {
+                    if id.is_empty() {
+                        return Err(format!("{flag}: empty client algo id in {value:?}"));
+                    }
+                    cfg.open_client_ids.push(id.to_owned());
+                }
+            }
             "--fault" => cfg.faults.push(parse_fault(&value)?),
             "--clock-offset-ms" => cfg.clock_offset_ms = number(&flag, &value)?,
             "--idle-timeout-ms" => cfg.idle_timeout_ms = number(&flag, &value)?,
@@ -119,6 +136,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
             }
             _ => return Err(format!("unknown option {flag}")),
         }
+    }
+    if secret_key.is_some() && cfg.public_key_pem.is_some() {
+        return Err("--secret-key and --public-key-file are mutually exclusive".into());
     }
     let from_env = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
     if let Some(key) = api_key.or_else(|| from_env("BINANCE_API_KEY")) {

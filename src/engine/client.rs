@@ -3,10 +3,12 @@
 
 use super::classify::{classify, Answer, MAY_HAVE_RUN};
 use super::clock::{local_ms, Clock};
-use super::config::{Config, Invalid};
+use super::config::{Config, Invalid, MAX_RECV_WINDOW_MS, MAX_TIMEOUT_MS};
+use super::log::{LogEvent, LogHook, LogKind, Logger};
 use super::outcome::{Kind, Outcome};
-use super::request::{cancel_query, CANCEL_PATH};
+use super::request::{cancel_query, OrderRef, CANCEL_PATH};
 use super::secret::Secret;
+use super::signer::Signer;
 use super::transport::{Failure, Http, Method};
 use serde_json::Value;
 use std::sync::{Mutex, PoisonError};
@@ -18,13 +20,58 @@ const CODE_TIMESTAMP: i64 = -1021;
 /// Pause before resending a request that never left, times the attempt number.
 const NOT_SENT_BACKOFF: Duration = Duration::from_millis(20);
 
+/// Overrides for one call; `None` keeps the client's setting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallOptions {
+    pub recv_window_ms: Option<i64>,
+    pub total_timeout_ms: Option<i64>,
+}
+
+impl CallOptions {
+    pub fn set_recv_window(&mut self, ms: i64) -> Result<(), Invalid> {
+        if !(1..=MAX_RECV_WINDOW_MS).contains(&ms) {
+            return Err(format!("recvWindow must be 1..={MAX_RECV_WINDOW_MS} ms, got {ms}"));
+        }
+        self.recv_window_ms = Some(ms);
+        Ok(())
+    }
+
+    pub fn set_total_timeout(&mut self, ms: i64) -> Result<(), Invalid> {
+        if !(1..=MAX_TIMEOUT_MS).contains(&ms) {
+            return Err(format!("timeout must be 1..={MAX_TIMEOUT_MS} ms, got {ms}"));
+        }
+        self.total_timeout_ms = Some(ms);
+        Ok(())
+    }
+}
+
+/// A request built and signed but not sent (dry run).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presigned {
+    pub method: &'static str,
+    pub url: String,
+    /// The API key with all but its first and last 4 characters masked.
+    pub api_key_masked: String,
+}
+
+impl Presigned {
+    pub fn to_json(&self) -> String {
+        serde_json::json!({
+            "method": self.method,
+            "url": self.url,
+            "headers": { "X-MBX-APIKEY": self.api_key_masked },
+        })
+        .to_string()
+    }
+}
+
 #[derive(Debug)]
 pub struct Client {
     http: Http,
     cancel_url: String,
     time_url: String,
     api_key: Secret,
-    secret_key: Secret,
+    signer: Signer,
     recv_window_ms: Option<i64>,
     total_timeout: Duration,
     max_retries: u32,
@@ -32,6 +79,7 @@ pub struct Client {
     clock: Clock,
     /// One sync at a time: threads arriving meanwhile wait for its result.
     sync_lock: Mutex<()>,
+    logger: Option<LogHook>,
 }
 
 // Shared across threads by the C ABI: keep it so.
@@ -44,35 +92,41 @@ impl Client {
     /// Copies what it needs from `cfg`: the config may change or go away after.
     pub fn new(cfg: &Config) -> Result<Client, Invalid> {
         let api_key = cfg.api_key.clone().ok_or("no API key set")?;
-        let secret_key = cfg.secret_key.clone().ok_or("no secret key set")?;
+        let signer = cfg.signer.clone().ok_or("no secret key, private key or signer set")?;
         Ok(Client {
             http: Http::new(cfg),
             cancel_url: format!("{}{CANCEL_PATH}", cfg.base_url),
             time_url: format!("{}{TIME_PATH}", cfg.base_url),
             api_key,
-            secret_key,
+            signer,
             recv_window_ms: cfg.recv_window_ms,
             total_timeout: Duration::from_millis(cfg.total_timeout_ms),
             max_retries: cfg.max_retries,
             clock_sync: cfg.clock_sync,
             clock: Clock::default(),
             sync_lock: Mutex::new(()),
+            logger: cfg.logger.clone(),
         })
+    }
+
+    /// Cancels one algo order with the client's settings.
+    pub fn cancel(&self, algo_id: i64) -> Outcome {
+        self.cancel_with(OrderRef::AlgoId(algo_id), &CallOptions::default())
     }
 
     /// Cancels one algo order within the total timeout. Resends only what
     /// provably did not execute: a request that never left (up to
     /// `max_retries` more times) and, once, a -1021 after a clock resync.
     /// Every attempt is signed with a fresh timestamp.
-    pub fn cancel(&self, algo_id: i64) -> Outcome {
-        if algo_id <= 0 {
-            return Outcome::without_answer(
-                Kind::InvalidArgument,
-                format!("algo_id must be positive, got {algo_id}; nothing was sent"),
-            );
+    pub fn cancel_with(&self, order: OrderRef<'_>, opts: &CallOptions) -> Outcome {
+        if let Err(why) = order.validate() {
+            return Outcome::without_answer(Kind::InvalidArgument, format!("{why}; nothing was sent"));
         }
-        let deadline = Instant::now() + self.total_timeout;
-        let mut shares_deadline = false;
+        let total = opts.total_timeout_ms.map_or(self.total_timeout, |ms| Duration::from_millis(ms as u64));
+        let deadline = Instant::now() + total;
+        // Later requests of a call share its deadline; the first one, when
+        // nothing preceded it and no override applies, uses the pool's own.
+        let mut shares_deadline = opts.total_timeout_ms.is_some();
         if self.clock_sync && self.clock.wants_sync() {
             // On failure the cancel goes ahead on the local clock.
             let _ = self.sync_clock(deadline, true);
@@ -82,8 +136,9 @@ impl Client {
         let mut attempt = 1;
         loop {
             let budget = deadline.saturating_duration_since(Instant::now());
-            let mut out = self.send_cancel(algo_id, shares_deadline.then_some(budget));
-            out.attempts = attempt;
+            let mut out = self.send_cancel(order, opts, attempt, shares_deadline.then_some(budget));
+            // A failed signature means this attempt was never made.
+            out.attempts = if out.kind == Kind::SignerFailed { attempt - 1 } else { attempt };
             let retry = match out.kind {
                 Kind::Transport => attempt <= self.max_retries,
                 Kind::Rejected if out.exchange_code == CODE_TIMESTAMP && self.clock_sync && !resynced => {
@@ -99,10 +154,24 @@ impl Client {
                 }
                 return out;
             }
+            self.log(|hook| hook(&event(LogKind::Retry, order, attempt + 1, Some(&out), Duration::ZERO)));
             std::thread::sleep(pause);
             attempt += 1;
             shares_deadline = true;
         }
+    }
+
+    /// The exact request `cancel_with` would send now, signed, not sent. Uses
+    /// the clock offset as it stands (no sync).
+    pub fn presign(&self, order: OrderRef<'_>, opts: &CallOptions) -> Result<Presigned, Box<Outcome>> {
+        order.validate().map_err(|why| Box::new(Outcome::without_answer(Kind::InvalidArgument, why)))?;
+        let url = self.signed_url(order, opts)?;
+        let key = self.api_key.expose();
+        let api_key_masked = match key.len() {
+            n if n >= 16 => format!("{}****{}", &key[..4], &key[n - 4..]),
+            _ => "****".to_owned(),
+        };
+        Ok(Presigned { method: "DELETE", url, api_key_masked })
     }
 
     /// Measures the server-time offset now (GET /api/v3/time).
@@ -124,11 +193,22 @@ impl Client {
         self.clock.offset_ms()
     }
 
-    fn send_cancel(&self, algo_id: i64, budget: Option<Duration>) -> Outcome {
-        let query =
-            cancel_query(algo_id, self.recv_window_ms, self.clock.now_ms(), self.secret_key.expose().as_bytes());
-        let url = format!("{}?{query}", self.cancel_url);
-        match self.http.send(Method::Delete, &url, Some(self.api_key.expose()), budget) {
+    fn signed_url(&self, order: OrderRef<'_>, opts: &CallOptions) -> Result<String, Box<Outcome>> {
+        let window = opts.recv_window_ms.or(self.recv_window_ms);
+        let query = cancel_query(order, window, self.clock.now_ms(), &self.signer).map_err(|why| {
+            Box::new(Outcome::without_answer(Kind::SignerFailed, format!("signer failed: {why}; nothing was sent")))
+        })?;
+        Ok(format!("{}?{query}", self.cancel_url))
+    }
+
+    fn send_cancel(&self, order: OrderRef<'_>, opts: &CallOptions, attempt: u32, budget: Option<Duration>) -> Outcome {
+        let url = match self.signed_url(order, opts) {
+            Ok(url) => url,
+            Err(out) => return *out,
+        };
+        self.log(|hook| hook(&event(LogKind::Request, order, attempt, None, Duration::ZERO)));
+        let started = Instant::now();
+        let out = match self.http.send(Method::Delete, &url, Some(self.api_key.expose()), budget) {
             Ok(answer) => classify(answer),
             Err(Failure::NotSent(cause)) => {
                 Outcome::without_answer(Kind::Transport, format!("request not sent ({cause}); safe to retry"))
@@ -136,27 +216,75 @@ impl Client {
             Err(Failure::MaybeSent(cause)) => {
                 Outcome::without_answer(Kind::UnknownOutcome, format!("no complete answer ({cause}); {MAY_HAVE_RUN}"))
             }
+        };
+        self.log(|hook| hook(&event(LogKind::Answer, order, attempt, Some(&out), started.elapsed())));
+        out
+    }
+
+    /// Calls the logging hook; the event is built only when one is set.
+    fn log(&self, emit: impl FnOnce(&Logger)) {
+        if let Some(LogHook(logger)) = &self.logger {
+            emit(logger.as_ref());
         }
     }
 
     /// GET /api/v3/time and record the offset. With `only_if_needed`, a
     /// thread that waited for another's sync uses its result.
     fn sync_clock(&self, deadline: Instant, only_if_needed: bool) -> Result<i64, Box<Outcome>> {
-        let _one_at_a_time = self.sync_lock.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(offset) = self.clock.offset_ms().filter(|_| only_if_needed) {
-            return Ok(offset);
-        }
-        let budget = deadline.saturating_duration_since(Instant::now());
-        let sent = local_ms();
-        let result = self.http.send(Method::Get, &self.time_url, None, Some(budget));
-        let received = local_ms();
-        match result.map_err(sync_failure).and_then(server_time) {
-            Ok(server_ms) => Ok(self.clock.record(server_ms, sent, received)),
-            Err(out) => {
-                self.clock.record_failure();
-                Err(out)
+        let (result, elapsed) = {
+            let _one_at_a_time = self.sync_lock.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(offset) = self.clock.offset_ms().filter(|_| only_if_needed) {
+                return Ok(offset);
             }
-        }
+            let budget = deadline.saturating_duration_since(Instant::now());
+            let started = Instant::now();
+            let sent = local_ms();
+            let result = self.http.send(Method::Get, &self.time_url, None, Some(budget));
+            let received = local_ms();
+            match result.map_err(sync_failure).and_then(server_time) {
+                Ok(server_ms) => (Ok(self.clock.record(server_ms, sent, received)), started.elapsed()),
+                Err(out) => {
+                    self.clock.record_failure();
+                    (Err(out), started.elapsed())
+                }
+            }
+        };
+        // Outside the lock: the hook may call into this client.
+        self.log(|hook| {
+            let message = match &result {
+                Ok(offset) => format!("clock synced: server - local = {offset} ms"),
+                Err(out) => out.message.clone(),
+            };
+            hook(&LogEvent {
+                kind: LogKind::ClockSync,
+                algo_id: 0,
+                attempt: 1,
+                http_status: result.as_ref().map_or_else(|o| o.http_status, |_| 200),
+                outcome: Some(result.as_ref().map_or_else(|o| o.kind, |_| Kind::Ok)),
+                elapsed,
+                message: &message,
+            })
+        });
+        result
+    }
+}
+
+/// An event about one cancel request; `out` is None before it is sent.
+fn event<'a>(
+    kind: LogKind,
+    order: OrderRef<'_>,
+    attempt: u32,
+    out: Option<&'a Outcome>,
+    elapsed: Duration,
+) -> LogEvent<'a> {
+    LogEvent {
+        kind,
+        algo_id: order.algo_id(),
+        attempt,
+        http_status: out.map_or(0, |o| o.http_status),
+        outcome: out.map(|o| o.kind),
+        elapsed,
+        message: out.map_or("DELETE /sapi/v1/algo/futures/order", |o| &o.message),
     }
 }
 

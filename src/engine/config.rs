@@ -1,7 +1,9 @@
 //! Client settings, each validated when set so that a bad value is reported
 //! where the caller made it.
 
+use super::log::LogHook;
 use super::secret::Secret;
+use super::signer::{ExternalSign, Signer};
 use std::sync::Arc;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.binance.com";
@@ -13,13 +15,14 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 pub const MAX_RETRIES: i64 = 10;
 /// The real answer is under 200 bytes; anything near this is not Binance.
 pub const BODY_CAP_BYTES: u64 = 1 << 20;
-/// A CA bundle larger than this is not a CA bundle.
-const MAX_CA_FILE_BYTES: u64 = 16 << 20;
+/// A CA bundle or key file larger than this is not one.
+const MAX_PEM_FILE_BYTES: u64 = 16 << 20;
 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub(crate) api_key: Option<Secret>,
-    pub(crate) secret_key: Option<Secret>,
+    /// HMAC secret, private key or external signer: the last one set wins.
+    pub(crate) signer: Option<Signer>,
     pub(crate) base_url: String,
     pub(crate) recv_window_ms: Option<i64>,
     /// DER roots that replace the built-in Mozilla set, when given.
@@ -29,13 +32,14 @@ pub struct Config {
     pub(crate) clock_sync: bool,
     /// Extra attempts for failures that provably did not execute.
     pub(crate) max_retries: u32,
+    pub(crate) logger: Option<LogHook>,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
             api_key: None,
-            secret_key: None,
+            signer: None,
             base_url: DEFAULT_BASE_URL.to_owned(),
             recv_window_ms: None,
             ca_roots: None,
@@ -43,6 +47,7 @@ impl Default for Config {
             total_timeout_ms: DEFAULT_TOTAL_TIMEOUT_MS,
             clock_sync: true,
             max_retries: DEFAULT_MAX_RETRIES,
+            logger: None,
         }
     }
 }
@@ -59,8 +64,30 @@ impl Config {
 
     pub fn set_secret_key(&mut self, key: &str) -> Result<(), Invalid> {
         check_key_text("secret key", key)?;
-        self.secret_key = Some(Secret::new(key));
+        self.signer = Some(Signer::Hmac(Secret::new(key)));
         Ok(())
+    }
+
+    /// An Ed25519 or RSA private key in PKCS#8 PEM, instead of an HMAC secret.
+    pub fn set_private_key(&mut self, pem: &str, passphrase: Option<&str>) -> Result<(), Invalid> {
+        self.signer = Some(Signer::from_pem(pem, passphrase)?);
+        Ok(())
+    }
+
+    pub fn set_private_key_file(&mut self, path: &str, passphrase: Option<&str>) -> Result<(), Invalid> {
+        let pem = zeroize::Zeroizing::new(read_small_file(path, "private key")?);
+        let pem = std::str::from_utf8(&pem).map_err(|_| format!("private key file {path:?} is not PEM text"))?;
+        self.set_private_key(pem, passphrase)
+    }
+
+    /// Signing by the caller (an HSM, another process), instead of a key here.
+    pub fn set_external_signer(&mut self, sign: Arc<ExternalSign>) {
+        self.signer = Some(Signer::External(sign));
+    }
+
+    /// Receives structured events; `None` turns logging off (the default).
+    pub fn set_logger(&mut self, logger: Option<LogHook>) {
+        self.logger = logger;
     }
 
     /// `http[s]://host[:port][/prefix]`; a trailing `/` is dropped.
@@ -79,14 +106,7 @@ impl Config {
 
     /// Reads a PEM bundle now, so a missing or unreadable file fails here.
     pub fn set_ca_file(&mut self, path: &str) -> Result<(), Invalid> {
-        use std::io::Read;
-        let mut pem = Vec::new();
-        std::fs::File::open(path)
-            .and_then(|f| f.take(MAX_CA_FILE_BYTES + 1).read_to_end(&mut pem))
-            .map_err(|e| format!("cannot read CA file {path:?}: {e}"))?;
-        if pem.len() as u64 > MAX_CA_FILE_BYTES {
-            return Err(format!("CA file {path:?} is larger than {MAX_CA_FILE_BYTES} bytes"));
-        }
+        let pem = read_small_file(path, "CA")?;
         let mut roots = Vec::new();
         for item in ureq::tls::parse_pem(&pem) {
             match item {
@@ -127,6 +147,19 @@ impl Config {
         self.max_retries = retries as u32;
         Ok(())
     }
+}
+
+/// Reads a PEM file, refusing what is too large to be one.
+fn read_small_file(path: &str, what: &str) -> Result<Vec<u8>, Invalid> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_PEM_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("cannot read {what} file {path:?}: {e}"))?;
+    if bytes.len() as u64 > MAX_PEM_FILE_BYTES {
+        return Err(format!("{what} file {path:?} is larger than {MAX_PEM_FILE_BYTES} bytes"));
+    }
+    Ok(bytes)
 }
 
 /// Keys travel in a header and secrets are HMAC keys: printable ASCII, no spaces.
@@ -231,6 +264,7 @@ mod tests {
     fn ca_files() {
         let mut c = Config::default();
         assert!(c.set_ca_file("/nonexistent/ca.pem").unwrap_err().contains("cannot read"));
+        assert!(c.set_private_key_file("/nonexistent/key.pem", None).unwrap_err().contains("cannot read"));
         let dir = std::env::temp_dir().join(format!("binance_algo_ca_{}", std::process::id()));
         std::fs::write(&dir, "not pem").unwrap();
         assert!(c.set_ca_file(dir.to_str().unwrap()).is_err());

@@ -18,6 +18,8 @@ pub enum Kind {
     Transport,
     /// A bug inside the library.
     Internal,
+    /// The external signer failed; nothing was sent.
+    SignerFailed,
 }
 
 /// Everything known about one call. Absent numbers are `None` or 0 as noted.

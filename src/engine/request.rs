@@ -1,13 +1,48 @@
 //! Building the signed query of `DELETE /sapi/v1/algo/futures/order`.
 
-use super::sign::{hmac_sha256_hex, percent_encode_into};
+use super::sign::percent_encode_into;
+use super::signer::Signer;
 
 pub const CANCEL_PATH: &str = "/sapi/v1/algo/futures/order";
 
-/// `name=value&...&signature=<hex>`: every value percent-encoded before
-/// signing, the signature last, as binance-api.md requires. The body of this
-/// DELETE is empty, so the query alone is totalParams.
-pub fn signed_query(params: &[(&str, &str)], secret: &[u8]) -> String {
+/// Which order to cancel: Binance's id, or the caller's own `clientAlgoId`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderRef<'a> {
+    AlgoId(i64),
+    ClientAlgoId(&'a str),
+}
+
+impl OrderRef<'_> {
+    /// Checked before anything is signed or sent. A clientAlgoId follows
+    /// Binance's rule for client order ids: 1 to 36 of `A-Za-z0-9.:/_-`.
+    pub fn validate(&self) -> Result<(), String> {
+        match *self {
+            OrderRef::AlgoId(id) if id <= 0 => Err(format!("algo_id must be positive, got {id}")),
+            OrderRef::ClientAlgoId(id)
+                if id.is_empty()
+                    || id.len() > 36
+                    || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b".:/_-".contains(&b)) =>
+            {
+                Err("client_algo_id must be 1 to 36 characters of A-Z a-z 0-9 . : / _ -".to_owned())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The algoId, or 0 for a clientAlgoId (for logs).
+    pub fn algo_id(&self) -> i64 {
+        match *self {
+            OrderRef::AlgoId(id) => id,
+            OrderRef::ClientAlgoId(_) => 0,
+        }
+    }
+}
+
+/// `name=value&...&signature=<sig>`: every value percent-encoded before
+/// signing, the signature (encoded too: base64 has `+/=`) last, as
+/// binance-api.md requires. The body of this DELETE is empty, so the query
+/// alone is totalParams.
+pub fn signed_query(params: &[(&str, &str)], signer: &Signer) -> Result<String, String> {
     let mut q = String::with_capacity(128);
     for (i, (name, value)) in params.iter().enumerate() {
         if i > 0 {
@@ -17,63 +52,104 @@ pub fn signed_query(params: &[(&str, &str)], secret: &[u8]) -> String {
         q.push('=');
         percent_encode_into(&mut q, value);
     }
-    let signature = hmac_sha256_hex(secret, q.as_bytes());
+    let signature = signer.sign(q.as_bytes())?;
     q.push_str("&signature=");
-    q.push_str(&signature);
-    q
+    percent_encode_into(&mut q, &signature);
+    Ok(q)
 }
 
-/// The cancel's query: `algoId`, then `recvWindow` only when configured, then
-/// `timestamp` (Unix milliseconds).
-pub fn cancel_query(algo_id: i64, recv_window_ms: Option<i64>, timestamp_ms: i64, secret: &[u8]) -> String {
-    let id = algo_id.to_string();
-    let ts = timestamp_ms.to_string();
-    match recv_window_ms {
-        Some(w) => {
-            let w = w.to_string();
-            signed_query(&[("algoId", &id), ("recvWindow", &w), ("timestamp", &ts)], secret)
+/// The cancel's query: the order, then `recvWindow` only when configured,
+/// then `timestamp` (Unix milliseconds).
+pub fn cancel_query(
+    order: OrderRef<'_>,
+    recv_window_ms: Option<i64>,
+    timestamp_ms: i64,
+    signer: &Signer,
+) -> Result<String, String> {
+    let id;
+    let (name, value) = match order {
+        OrderRef::AlgoId(algo_id) => {
+            id = algo_id.to_string();
+            ("algoId", id.as_str())
         }
-        None => signed_query(&[("algoId", &id), ("timestamp", &ts)], secret),
-    }
+        OrderRef::ClientAlgoId(client_id) => ("clientAlgoId", client_id),
+    };
+    let ts = timestamp_ms.to_string();
+    let window = recv_window_ms.map(|w| w.to_string());
+    let mut params = vec![(name, value)];
+    params.extend(window.as_deref().map(|w| ("recvWindow", w)));
+    params.push(("timestamp", &ts));
+    signed_query(&params, signer)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::secret::Secret;
+    use crate::engine::sign::hmac_sha256_hex;
 
-    const SECRET: &[u8] = b"NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+    const SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+
+    fn hmac() -> Signer {
+        Signer::Hmac(Secret::new(SECRET))
+    }
 
     #[test]
     fn query_matches_the_documented_vectors() {
+        let q = |id, window, ts| cancel_query(OrderRef::AlgoId(id), window, ts, &hmac()).unwrap();
         assert_eq!(
-            cancel_query(14511, Some(5000), 1499827319559, SECRET),
+            q(14511, Some(5000), 1499827319559),
             "algoId=14511&recvWindow=5000&timestamp=1499827319559\
              &signature=57818683434957adf9113c00f1f030ae9a467ff8cff504a2fc87f9dd5afbd548"
         );
         assert_eq!(
-            cancel_query(14511, None, 1499827319559, SECRET),
+            q(14511, None, 1499827319559),
             "algoId=14511&timestamp=1499827319559\
              &signature=232cb579e71fbedd1c51d74963e8a99e9bd5a45a01955f517fd0f3d53f115d43"
         );
         assert_eq!(
-            cancel_query(i64::MAX, Some(60000), 1764000000000, SECRET),
+            q(i64::MAX, Some(60000), 1764000000000),
             "algoId=9223372036854775807&recvWindow=60000&timestamp=1764000000000\
              &signature=b486f1bd461a33e52abb2acf256bce63b7d3641bed08f3108d0573050304b5f7"
         );
     }
 
     #[test]
+    fn ed25519_signature_is_url_encoded() {
+        let pem = "-----BEGIN PRIVATE KEY-----\n\
+                   MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n\
+                   -----END PRIVATE KEY-----\n";
+        let signer = Signer::from_pem(pem, None).unwrap();
+        assert_eq!(
+            cancel_query(OrderRef::AlgoId(14511), Some(5000), 1499827319559, &signer).unwrap(),
+            "algoId=14511&recvWindow=5000&timestamp=1499827319559&signature=\
+             01FYZWythY5MkH%2BR2GaDZfmFik3HP08rxH6w%2F9BZbIa1aYfyy90aNN86oFG0kSIttoYeGmSlO%2Fa1Dwls0llOAQ%3D%3D"
+        );
+    }
+
+    #[test]
     fn large_ids_are_exact() {
         // 2^53 + 1 is not representable as a double; it must survive as text.
-        let q = cancel_query(9007199254740993, None, 1, SECRET);
+        let q = cancel_query(OrderRef::AlgoId(9007199254740993), None, 1, &hmac()).unwrap();
         assert!(q.starts_with("algoId=9007199254740993&timestamp=1&signature="), "{q}");
     }
 
     #[test]
     fn values_are_encoded_before_signing() {
-        let q = signed_query(&[("clientAlgoId", "a b/é")], SECRET);
+        let q = signed_query(&[("clientAlgoId", "a b/é")], &hmac()).unwrap();
         let (payload, sig) = q.split_once("&signature=").unwrap();
         assert_eq!(payload, "clientAlgoId=a%20b%2F%C3%A9");
-        assert_eq!(sig, hmac_sha256_hex(SECRET, payload.as_bytes()));
+        assert_eq!(sig, hmac_sha256_hex(SECRET.as_bytes(), payload.as_bytes()));
+    }
+
+    #[test]
+    fn client_algo_ids() {
+        let q = cancel_query(OrderRef::ClientAlgoId("my-twap:1"), None, 5, &hmac()).unwrap();
+        assert!(q.starts_with("clientAlgoId=my-twap%3A1&timestamp=5&signature="), "{q}");
+        assert!(OrderRef::ClientAlgoId("my-twap:1").validate().is_ok());
+        for bad in ["", "has space", "é", &"x".repeat(37)] {
+            assert!(OrderRef::ClientAlgoId(bad).validate().is_err(), "{bad:?}");
+        }
+        assert!(OrderRef::AlgoId(0).validate().is_err());
     }
 }

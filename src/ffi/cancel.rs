@@ -1,7 +1,9 @@
 use super::result::CallDetail;
-use super::{binance_client, binance_result, binance_status, guard};
-use crate::engine::client::Client;
+use super::strings::str_arg;
+use super::{binance_call_options, binance_client, binance_result, binance_status, guard};
+use crate::engine::client::{CallOptions, Client};
 use crate::engine::outcome::{Kind, Outcome};
+use crate::engine::request::OrderRef;
 use std::ffi::{c_char, CString};
 
 /// Cancels an open VP or TWAP algo order: one signed
@@ -13,7 +15,7 @@ pub extern "C" fn binance_cancel_algo_order(
     algo_id: i64,
     out_json: *mut *mut c_char,
 ) -> binance_status {
-    binance_cancel_algo_order_ex(ctx, algo_id, std::ptr::null_mut(), out_json)
+    binance_cancel_algo_order_opts(ctx, algo_id, std::ptr::null(), std::ptr::null_mut(), out_json)
 }
 
 /// Cancels an open VP or TWAP algo order: one signed
@@ -27,7 +29,7 @@ pub extern "C" fn binance_cancel_algo_order(
 /// `ctx`: borrowed, non-NULL. `algo_id`: > 0 (int64 end to end).
 /// `detail`: may be NULL; otherwise reset on entry and filled on every return,
 /// success included (HTTP status, exchange code and msg, Retry-After,
-/// weights, message).
+/// weights, message, attempts).
 /// `out_json`: non-NULL; `*out_json` is set to NULL on entry. On return it is
 /// NULL or a NUL-terminated JSON string that the caller owns and frees with
 /// binance_string_free: on BINANCE_OK the exchange's body byte for byte; on a
@@ -43,6 +45,100 @@ pub extern "C" fn binance_cancel_algo_order_ex(
     detail: *mut binance_result,
     out_json: *mut *mut c_char,
 ) -> binance_status {
+    binance_cancel_algo_order_opts(ctx, algo_id, std::ptr::null(), detail, out_json)
+}
+
+/// binance_cancel_algo_order_ex with per-call overrides: `opts` may be NULL
+/// (the client's settings) or options from binance_call_options_new
+/// (borrowed, only read).
+#[no_mangle]
+pub extern "C" fn binance_cancel_algo_order_opts(
+    ctx: *mut binance_client,
+    algo_id: i64,
+    opts: *const binance_call_options,
+    detail: *mut binance_result,
+    out_json: *mut *mut c_char,
+) -> binance_status {
+    run(ctx, opts, detail, out_json, |client, opts| client.cancel_with(OrderRef::AlgoId(algo_id), opts))
+}
+
+/// Cancels an algo order by the caller's own id (`clientAlgoId`) instead of
+/// Binance's algoId. `client_algo_id`: borrowed, 1 to 36 characters of
+/// `A-Z a-z 0-9 . : / _ -`, checked before anything is sent. Otherwise the
+/// same as binance_cancel_algo_order_opts.
+#[no_mangle]
+pub extern "C" fn binance_cancel_by_client_algo_id(
+    ctx: *mut binance_client,
+    client_algo_id: *const c_char,
+    opts: *const binance_call_options,
+    detail: *mut binance_result,
+    out_json: *mut *mut c_char,
+) -> binance_status {
+    run(ctx, opts, detail, out_json, |client, opts| {
+        // SAFETY: the caller passes NULL or a NUL-terminated string.
+        match unsafe { str_arg(client_algo_id, "client_algo_id") } {
+            Ok(id) => client.cancel_with(OrderRef::ClientAlgoId(id), opts),
+            Err(why) => invalid(&why),
+        }
+    })
+}
+
+/// Dry run: builds and signs the exact cancel request that
+/// binance_cancel_algo_order_opts would send now, without sending it (for
+/// audits and tests). It uses the clock offset as it stands (no sync).
+///
+/// `*out_json` (non-NULL; NULL on entry) receives, on BINANCE_OK,
+/// `{"method":"DELETE","url":"https://.../sapi/v1/algo/futures/order?algoId=...&timestamp=...&signature=...","headers":{"X-MBX-APIKEY":"vmPU****EDh8A"}}`,
+/// the API key masked; the caller frees it with binance_string_free.
+/// Returns BINANCE_OK, BINANCE_ERR_INVALID_ARGUMENT (NULL, algo_id <= 0) or
+/// BINANCE_ERR_SIGNER.
+#[no_mangle]
+pub extern "C" fn binance_presign_cancel(
+    ctx: *mut binance_client,
+    algo_id: i64,
+    opts: *const binance_call_options,
+    out_json: *mut *mut c_char,
+) -> binance_status {
+    run(ctx, opts, std::ptr::null_mut(), out_json, |client, opts| presigned(client, OrderRef::AlgoId(algo_id), opts))
+}
+
+/// binance_presign_cancel for a `clientAlgoId`.
+#[no_mangle]
+pub extern "C" fn binance_presign_cancel_by_client_algo_id(
+    ctx: *mut binance_client,
+    client_algo_id: *const c_char,
+    opts: *const binance_call_options,
+    out_json: *mut *mut c_char,
+) -> binance_status {
+    run(ctx, opts, std::ptr::null_mut(), out_json, |client, opts| {
+        // SAFETY: the caller passes NULL or a NUL-terminated string.
+        match unsafe { str_arg(client_algo_id, "client_algo_id") } {
+            Ok(id) => presigned(client, OrderRef::ClientAlgoId(id), opts),
+            Err(why) => invalid(&why),
+        }
+    })
+}
+
+fn presigned(client: &Client, order: OrderRef<'_>, opts: &CallOptions) -> Outcome {
+    match client.presign(order, opts) {
+        Ok(request) => {
+            let mut out = Outcome::without_answer(Kind::Ok, "signed, not sent");
+            out.body = Some(request.to_json());
+            out
+        }
+        Err(out) => *out,
+    }
+}
+
+/// The shared shape of every call on a client: clear the out-param, reset
+/// the detail, check the pointers, run, report.
+fn run(
+    ctx: *mut binance_client,
+    opts: *const binance_call_options,
+    detail: *mut binance_result,
+    out_json: *mut *mut c_char,
+    call: impl FnOnce(&Client, &CallOptions) -> Outcome,
+) -> binance_status {
     guard(|| {
         if !out_json.is_null() {
             // SAFETY: non-NULL; the caller promises storage for one pointer.
@@ -51,13 +147,15 @@ pub extern "C" fn binance_cancel_algo_order_ex(
         // SAFETY: non-NULL results only come from binance_result_new, and the
         // caller promises no other call uses this one meanwhile.
         let detail = unsafe { CallDetail::reset(detail) };
+        // SAFETY: NULL or options from binance_call_options_new, only read.
+        let opts = unsafe { opts.cast::<CallOptions>().as_ref() }.copied().unwrap_or_default();
         // SAFETY: non-NULL clients only come from binance_client_new (an
         // Arc<Client>), alive until binance_client_free, which the caller
         // promises not to call while this call runs.
         let outcome = match unsafe { ctx.cast_const().cast::<Client>().as_ref() } {
             _ if out_json.is_null() => invalid("out_json is NULL"),
             None => invalid("ctx is NULL"),
-            Some(client) => client.cancel(algo_id),
+            Some(client) => call(client, &opts),
         };
         let (status, body) = report(outcome, detail);
         if let Some(body) = body.and_then(|b| CString::new(b).ok()) {

@@ -1,8 +1,8 @@
 use super::cancel::{invalid, report};
+use super::config::ConfigHandle;
 use super::result::CallDetail;
 use super::{binance_config, binance_result, binance_status, guard, guard_or, try_out, try_out_value, try_ref};
 use crate::engine::client::Client;
-use crate::engine::config::Config;
 use std::sync::Arc;
 
 /// Opaque, thread-safe client ("ctx"): a signed-request sender with its own
@@ -20,7 +20,8 @@ pub struct binance_client {
 /// entry and stays NULL on every failure.
 /// Thread safety: any thread; `cfg` must not be changed during the call.
 /// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL argument or
-/// a config without API key or secret key.
+/// a config without an API key or a way to sign (secret key, private key or
+/// signer); binance_config_last_error(cfg) says which.
 #[no_mangle]
 pub extern "C" fn binance_client_new(
     cfg: *const binance_config,
@@ -28,13 +29,13 @@ pub extern "C" fn binance_client_new(
 ) -> binance_status {
     guard(|| {
         let out = try_out!(out_client);
-        let cfg = try_ref!(cfg, Config);
-        match Client::new(cfg) {
+        let handle = try_ref!(cfg, ConfigHandle);
+        match Client::new(&handle.config) {
             Ok(client) => {
                 *out = Arc::into_raw(Arc::new(client)).cast_mut().cast();
-                binance_status::BINANCE_OK
+                handle.record(Ok(()))
             }
-            Err(_) => binance_status::BINANCE_ERR_INVALID_ARGUMENT,
+            Err(why) => handle.record(Err(why)),
         }
     })
 }

@@ -1,13 +1,35 @@
-use super::strings::str_arg;
+use super::hooks::{binance_log_fn, binance_sign_fn, external_signer, log_hook};
+use super::strings::{c_text, str_arg};
 use super::{binance_status, guard, guard_or, try_mut};
 use crate::engine::config::{Config, Invalid};
-use std::ffi::{c_char, c_int};
+use std::cell::RefCell;
+use std::ffi::{c_char, c_int, c_void, CString};
 
 /// Opaque configuration builder. Thread safety: one thread at a time per
 /// config. A config can build any number of clients and may be freed while
 /// they live.
 pub struct binance_config {
     _private: [u8; 0],
+}
+
+/// What a `binance_config *` points to: the settings, and why the last call
+/// on it failed (a config is used by one thread at a time, like a curl
+/// handle and its error buffer).
+#[derive(Default)]
+pub(crate) struct ConfigHandle {
+    pub(crate) config: Config,
+    last_error: RefCell<CString>,
+}
+
+impl ConfigHandle {
+    /// Records the outcome of a call on this config as a status.
+    pub(crate) fn record(&self, result: Result<(), Invalid>) -> binance_status {
+        *self.last_error.borrow_mut() = c_text(result.as_ref().err().map_or("", String::as_str));
+        match result {
+            Ok(()) => binance_status::BINANCE_OK,
+            Err(_) => binance_status::BINANCE_ERR_INVALID_ARGUMENT,
+        }
+    }
 }
 
 /// Creates a configuration with the defaults: base URL
@@ -21,7 +43,7 @@ pub struct binance_config {
 /// Thread safety: any thread.
 #[no_mangle]
 pub extern "C" fn binance_config_new() -> *mut binance_config {
-    guard_or(std::ptr::null_mut(), || Box::into_raw(Box::new(Config::default())).cast())
+    guard_or(std::ptr::null_mut(), || Box::into_raw(Box::<ConfigHandle>::default()).cast())
 }
 
 /// Frees a configuration and wipes the keys it holds. Clients built from it
@@ -35,7 +57,24 @@ pub extern "C" fn binance_config_free(cfg: *mut binance_config) {
         if !cfg.is_null() {
             // SAFETY: non-NULL configs only come from binance_config_new, and
             // the caller promises to free each once.
-            drop(unsafe { Box::from_raw(cfg.cast::<Config>()) });
+            drop(unsafe { Box::from_raw(cfg.cast::<ConfigHandle>()) });
+        }
+    })
+}
+
+/// Why the last call on `cfg` (a setter, or binance_client_new with it)
+/// failed, e.g. "recvWindow must be 1..=60000 ms, got 0"; "" after a success.
+/// Never contains a key or a secret.
+///
+/// Ownership: borrowed from `cfg`, valid until the next call on it or its
+/// free. Never NULL ("" for a NULL `cfg`).
+#[no_mangle]
+pub extern "C" fn binance_config_last_error(cfg: *const binance_config) -> *const c_char {
+    guard_or(c"".as_ptr(), || {
+        // SAFETY: NULL or a live config from binance_config_new.
+        match unsafe { cfg.cast::<ConfigHandle>().as_ref() } {
+            Some(handle) => handle.last_error.borrow().as_ptr(),
+            None => c"".as_ptr(),
         }
     })
 }
@@ -43,12 +82,19 @@ pub extern "C" fn binance_config_free(cfg: *mut binance_config) {
 /// Applies one validated setting; every setter below is this plus its check.
 fn set(cfg: *mut binance_config, apply: impl FnOnce(&mut Config) -> Result<(), Invalid>) -> binance_status {
     guard(|| {
-        let cfg = try_mut!(cfg, Config);
-        match apply(cfg) {
-            Ok(()) => binance_status::BINANCE_OK,
-            Err(_) => binance_status::BINANCE_ERR_INVALID_ARGUMENT,
-        }
+        let handle = try_mut!(cfg, ConfigHandle);
+        let result = apply(&mut handle.config);
+        handle.record(result)
     })
+}
+
+/// An optional C string argument: NULL is None.
+///
+/// # Safety
+/// As str_arg.
+unsafe fn optional_str<'a>(p: *const c_char, name: &str) -> Result<Option<&'a str>, String> {
+    // SAFETY: per this function's contract.
+    (!p.is_null()).then(|| unsafe { str_arg(p, name) }).transpose()
 }
 
 /// Sets the API key, sent in the X-MBX-APIKEY header (printable ASCII, no
@@ -157,4 +203,86 @@ pub extern "C" fn binance_config_set_clock_sync(cfg: *mut binance_config, enable
 #[no_mangle]
 pub extern "C" fn binance_config_set_max_retries(cfg: *mut binance_config, retries: i32) -> binance_status {
     set(cfg, |c| c.set_max_retries(i64::from(retries)))
+}
+
+/// Signs with an Ed25519 or RSA private key (PKCS#8 PEM text,
+/// `-----BEGIN PRIVATE KEY-----`; the type is read from the key) instead of
+/// an HMAC secret, as Binance recommends. Replaces any secret key or signer
+/// set before. Signatures are base64, URL-encoded in the query.
+/// Encrypted keys (`ENCRYPTED PRIVATE KEY`) are not supported: the call fails
+/// with a message saying so (binance_config_last_error); decrypt it first.
+///
+/// Ownership: `pem` and `passphrase` are borrowed for the call; the key is
+/// copied and wiped when the config and its clients are freed.
+/// `passphrase`: NULL for an unencrypted key (anything else is refused).
+/// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg` or
+/// `pem`, or a key that cannot be used (see binance_config_last_error).
+#[no_mangle]
+pub extern "C" fn binance_config_set_private_key(
+    cfg: *mut binance_config,
+    pem: *const c_char,
+    passphrase: *const c_char,
+) -> binance_status {
+    set(cfg, |c| {
+        // SAFETY: the caller passes NULL or NUL-terminated strings.
+        let (pem, passphrase) = unsafe { (str_arg(pem, "pem")?, optional_str(passphrase, "passphrase")?) };
+        c.set_private_key(pem, passphrase)
+    })
+}
+
+/// Same as binance_config_set_private_key, reading the PEM from the file at
+/// `path` (read now).
+#[no_mangle]
+pub extern "C" fn binance_config_set_private_key_file(
+    cfg: *mut binance_config,
+    path: *const c_char,
+    passphrase: *const c_char,
+) -> binance_status {
+    set(cfg, |c| {
+        // SAFETY: the caller passes NULL or NUL-terminated strings.
+        let (path, passphrase) = unsafe { (str_arg(path, "path")?, optional_str(passphrase, "passphrase")?) };
+        c.set_private_key_file(path, passphrase)
+    })
+}
+
+/// Signs through the caller's `sign` callback (keys in an HSM or another
+/// process) instead of a key held here; see binance_sign_fn for its
+/// contract. Replaces any secret key or private key set before. A failing
+/// callback makes the call return BINANCE_ERR_SIGNER, nothing sent.
+///
+/// Ownership: `user_data` is passed to `sign` as is; it must stay valid
+/// while any client built from this config lives.
+/// Thread safety: `sign` may run on several threads at once.
+/// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg` or
+/// `sign`.
+#[no_mangle]
+pub extern "C" fn binance_config_set_signer(
+    cfg: *mut binance_config,
+    sign: binance_sign_fn,
+    user_data: *mut c_void,
+) -> binance_status {
+    set(cfg, |c| {
+        c.set_external_signer(external_signer(sign.ok_or("sign is NULL")?, user_data));
+        Ok(())
+    })
+}
+
+/// Sends structured events (request, answer, retry, clock sync; see
+/// binance_log_event) to `log`, on the calling thread. Events never contain
+/// a key, a secret, a signature or a signed URL. `log` NULL turns logging
+/// off (the default); then nothing is built for it.
+///
+/// Ownership: `user_data` is passed to `log` as is; it must stay valid while
+/// any client built from this config lives.
+/// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg`.
+#[no_mangle]
+pub extern "C" fn binance_config_set_logger(
+    cfg: *mut binance_config,
+    log: binance_log_fn,
+    user_data: *mut c_void,
+) -> binance_status {
+    set(cfg, |c| {
+        c.set_logger(log.map(|log| log_hook(log, user_data)));
+        Ok(())
+    })
 }

@@ -10,6 +10,8 @@
 mod cancel;
 mod client;
 mod config;
+mod hooks;
+mod options;
 mod result;
 mod status;
 mod strings;
@@ -18,6 +20,8 @@ mod version;
 pub use cancel::*;
 pub use client::*;
 pub use config::*;
+pub use hooks::*;
+pub use options::*;
 pub use result::*;
 pub use status::*;
 pub use strings::*;

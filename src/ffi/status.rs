@@ -26,6 +26,9 @@ pub enum binance_status {
     BINANCE_ERR_TRANSPORT = 5,
     /// A bug caught inside the library; the handle stays usable.
     BINANCE_ERR_INTERNAL = 6,
+    /// The external signer (binance_config_set_signer) failed; nothing was
+    /// sent.
+    BINANCE_ERR_SIGNER = 7,
 }
 
 impl From<Kind> for binance_status {
@@ -38,6 +41,7 @@ impl From<Kind> for binance_status {
             Kind::UnknownOutcome => binance_status::BINANCE_ERR_UNKNOWN_OUTCOME,
             Kind::Transport => binance_status::BINANCE_ERR_TRANSPORT,
             Kind::Internal => binance_status::BINANCE_ERR_INTERNAL,
+            Kind::SignerFailed => binance_status::BINANCE_ERR_SIGNER,
         }
     }
 }
@@ -57,6 +61,7 @@ pub extern "C" fn binance_status_str(status: c_int) -> *const c_char {
         4 => c"BINANCE_ERR_UNKNOWN_OUTCOME",
         5 => c"BINANCE_ERR_TRANSPORT",
         6 => c"BINANCE_ERR_INTERNAL",
+        7 => c"BINANCE_ERR_SIGNER",
         _ => c"unknown status",
     };
     name.as_ptr()

@@ -1,33 +1,43 @@
 //! The Binance side: API-key and parameter checks, time and signature
-//! verification, the set of open algo orders, and the JSON answers.
+//! verification, the set of open algo orders (by algo id or client id), and
+//! the JSON answers.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::io;
 use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use super::fault::Fault;
 use super::http::{Headers, Reply, Request, Response};
+use super::keys::Verifier;
 use super::SimConfig;
 use crate::engine::clock::local_ms;
 use crate::engine::secret::Secret;
-use crate::engine::sign::{ct_eq, hmac_sha256_hex};
+use crate::engine::sign::ct_eq;
 
 pub(crate) const CANCEL_PATH: &str = "/sapi/v1/algo/futures/order";
 pub(crate) const JSON: &str = "application/json;charset=UTF-8";
-const KNOWN_PARAMS: [&[u8]; 4] = [b"algoId", b"recvWindow", b"timestamp", b"signature"];
+const KNOWN_PARAMS: [&[u8]; 5] = [b"algoId", b"clientAlgoId", b"recvWindow", b"timestamp", b"signature"];
 const DEFAULT_RECV_WINDOW: i64 = 5000;
 const MAX_RECV_WINDOW: i64 = 60_000;
+/// Client ids get algo ids from here on, in order, so that a success body
+/// still names an algo id and faults can be set for them.
+const FIRST_CLIENT_ALGO_ID: i64 = 8_000_000_000;
+const UNKNOWN_ID: &str = "Invalid algo id or it has been completed.";
 
 pub(crate) struct Exchange {
     api_key: Secret,
-    secret_key: Secret,
+    verifier: Verifier,
     clock_offset_ms: AtomicI64,
     book: Mutex<Book>,
 }
 
 struct Book {
     open: HashSet<i64>,
+    /// Every client id ever opened, with its algo id (kept after the cancel,
+    /// so a repeat gets -20124 like an algo id).
+    client_ids: HashMap<String, i64>,
     faults: HashMap<i64, Fault>,
     ip_weight: Window,
     uid_weight: Window,
@@ -36,19 +46,32 @@ struct Book {
 /// A rejection: Binance error code and message, always sent with 400.
 type Rejection = (i32, String);
 
+/// The order a cancel names.
+enum Target {
+    AlgoId(i64),
+    /// Percent-decoded.
+    ClientAlgoId(String),
+}
+
 impl Exchange {
-    pub fn new(cfg: &SimConfig) -> Self {
-        Exchange {
-            api_key: Secret::new(&cfg.api_key),
-            secret_key: Secret::new(&cfg.secret_key),
-            clock_offset_ms: AtomicI64::new(cfg.clock_offset_ms),
-            book: Mutex::new(Book {
-                open: cfg.open_ids.iter().copied().collect(),
-                faults: cfg.faults.iter().copied().collect(),
-                ip_weight: Window::default(),
-                uid_weight: Window::default(),
-            }),
+    /// Fails only on an unusable public key.
+    pub fn new(cfg: &SimConfig) -> io::Result<Self> {
+        let mut book = Book {
+            open: cfg.open_ids.iter().copied().collect(),
+            client_ids: HashMap::new(),
+            faults: cfg.faults.iter().copied().collect(),
+            ip_weight: Window::default(),
+            uid_weight: Window::default(),
+        };
+        for id in &cfg.open_client_ids {
+            book.open_client_id(id);
         }
+        Ok(Exchange {
+            api_key: Secret::new(&cfg.api_key),
+            verifier: Verifier::new(&cfg.secret_key, cfg.public_key_pem.as_deref())?,
+            clock_offset_ms: AtomicI64::new(cfg.clock_offset_ms),
+            book: Mutex::new(book),
+        })
     }
 
     /// A panic elsewhere must not take the whole simulator down with it.
@@ -70,6 +93,15 @@ impl Exchange {
 
     pub fn add_open_id(&self, algo_id: i64) {
         self.book().open.insert(algo_id);
+    }
+
+    pub fn add_open_client_id(&self, client_id: &str) -> i64 {
+        self.book().open_client_id(client_id)
+    }
+
+    pub fn is_client_id_open(&self, client_id: &str) -> bool {
+        let book = self.book();
+        book.client_ids.get(client_id).is_some_and(|id| book.open.contains(id))
     }
 
     pub fn open_count(&self) -> usize {
@@ -105,7 +137,11 @@ impl Exchange {
         headers.push(("X-SAPI-USED-UID-WEIGHT-1M", uid_weight.to_string()));
 
         let algo_id = match self.verify(req) {
-            Ok(id) => id,
+            Ok(Target::AlgoId(id)) => id,
+            Ok(Target::ClientAlgoId(client_id)) => match self.book().client_ids.get(&client_id) {
+                Some(&id) => id,
+                None => return Reply::full(error(400, headers, -20124, UNKNOWN_ID)),
+            },
             Err((code, msg)) => return Reply::full(error(400, headers, code, &msg)),
         };
         let execute = |headers| {
@@ -113,7 +149,7 @@ impl Exchange {
                 let body = format!(r#"{{"algoId":{algo_id},"success":true,"code":0,"msg":"OK"}}"#);
                 Response::new(200, headers, body)
             } else {
-                error(400, headers, -20124, "Invalid algo id or it has been completed.")
+                error(400, headers, -20124, UNKNOWN_ID)
             }
         };
         let fault = self.book().faults.get(&algo_id).copied();
@@ -123,8 +159,8 @@ impl Exchange {
         }
     }
 
-    /// Steps 2–6 of the cancel: parameters, time, signature. Returns the algo id.
-    fn verify(&self, req: &Request) -> Result<i64, Rejection> {
+    /// Steps 2–6 of the cancel: parameters, time, signature. Returns the order named.
+    fn verify(&self, req: &Request) -> Result<Target, Rejection> {
         let query = req.query().as_bytes();
         // totalParams: the query string followed directly by the body.
         let total = [query, &req.body].concat();
@@ -146,7 +182,16 @@ impl Exchange {
         let long = |name| find(name).and_then(|p| parse_long(p.value));
         let timestamp = long("timestamp").ok_or_else(|| missing("timestamp"))?;
         let signature = find("signature").filter(|p| !p.value.is_empty()).ok_or_else(|| missing("signature"))?;
-        let algo_id = long("algoId").filter(|&id| id > 0).ok_or_else(|| missing("algoId"))?;
+        let target = match (find("algoId"), find("clientAlgoId")) {
+            (Some(_), Some(_)) => return Err((-1102, "Only one of 'algoId' and 'clientAlgoId' may be sent.".into())),
+            (_, Some(p)) => Target::ClientAlgoId(
+                form_decode(p.value)
+                    .and_then(|v| String::from_utf8(v).ok())
+                    .filter(|v| !v.is_empty())
+                    .ok_or_else(|| missing("clientAlgoId"))?,
+            ),
+            _ => Target::AlgoId(long("algoId").filter(|&id| id > 0).ok_or_else(|| missing("algoId"))?),
+        };
         let recv_window = match find("recvWindow").map(|p| parse_long(p.value)) {
             None => DEFAULT_RECV_WINDOW,
             Some(Some(w)) if w > MAX_RECV_WINDOW => return Err((-1131, "recvWindow must be less than 60000".into())),
@@ -173,18 +218,39 @@ impl Exchange {
         // the pair before it in the same part (query or body).
         let part_start = if signature.start >= query.len() { query.len() } else { 0 };
         let signed = &total[..signature.start - usize::from(signature.start > part_start)];
-        let expected = hmac_sha256_hex(self.secret_key.expose().as_bytes(), signed);
-        if !ct_eq(expected.as_bytes(), signature.value) {
+        if !self.verifier.verify(signed, signature.value) {
             return Err(bad_signature());
         }
-        Ok(algo_id)
+        Ok(target)
     }
 }
 
-/// The algo id of a request for the log, if its query names a valid one.
-pub(crate) fn algo_id_for_log(req: &Request) -> Option<i64> {
+impl Book {
+    /// Opens `client_id`, first giving it the next free client algo id;
+    /// returns its algo id.
+    fn open_client_id(&mut self, client_id: &str) -> i64 {
+        let next = FIRST_CLIENT_ALGO_ID.saturating_add(self.client_ids.len() as i64);
+        let id = *self.client_ids.entry(client_id.to_owned()).or_insert(next);
+        self.open.insert(id);
+        id
+    }
+}
+
+/// ` algoId=ID` or ` clientAlgoId=ID` for the log, if the query names a
+/// valid one. A client id is decoded, with control characters escaped so
+/// it cannot forge log lines.
+pub(crate) fn target_for_log(req: &Request) -> Option<String> {
     let query = req.query().as_bytes();
-    split_params(query, query.len()).iter().find(|p| p.name == b"algoId").and_then(|p| parse_long(p.value))
+    let params = split_params(query, query.len());
+    let find = |name: &[u8]| params.iter().find(|p| p.name == name);
+    match (find(b"algoId"), find(b"clientAlgoId")) {
+        (Some(p), None) => parse_long(p.value).map(|id| format!(" algoId={id}")),
+        (None, Some(p)) => {
+            let id = String::from_utf8(form_decode(p.value)?).ok()?;
+            Some(format!(" clientAlgoId={}", id.escape_debug()))
+        }
+        _ => None,
+    }
 }
 
 fn error(status: u16, headers: Headers, code: i32, msg: &str) -> Response {
@@ -227,18 +293,24 @@ fn split_params(total: &[u8], body_start: usize) -> Vec<Param<'_>> {
 /// A LONG parameter: decimal digits only (after percent-decoding), fitting
 /// in i64. Never goes through a float, so ids above 2^53 stay exact.
 fn parse_long(raw: &[u8]) -> Option<i64> {
-    let digits = percent_decode(raw)?;
+    let digits = form_decode(raw)?;
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
     std::str::from_utf8(&digits).ok()?.parse().ok()
 }
 
-fn percent_decode(raw: &[u8]) -> Option<Vec<u8>> {
+/// A value of application/x-www-form-urlencoded parameters, as servlet
+/// containers decode query strings: `%XX` escapes, and `+` is a space. So a
+/// base64 signature sent with a raw `+` (binance-api.md: send `%2B`) fails.
+pub(crate) fn form_decode(raw: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(raw.len());
     let mut rest = raw;
     while let Some((&b, tail)) = rest.split_first() {
-        if b == b'%' {
+        if b == b'+' {
+            out.push(b' ');
+            rest = tail;
+        } else if b == b'%' {
             let hex = std::str::from_utf8(tail.get(..2)?).ok()?;
             if !hex.bytes().all(|h| h.is_ascii_hexdigit()) {
                 return None;

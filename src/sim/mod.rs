@@ -1,7 +1,8 @@
 //! Local Binance exchange simulator.
 //!
 //! Serves, on 127.0.0.1 only, `DELETE /sapi/v1/algo/futures/order` (verified
-//! like Binance: API key, parameters, time window, HMAC-SHA256 signature),
+//! like Binance: API key, parameters, time window, HMAC-SHA256 signature or,
+//! with `public_key_pem`, Ed25519 or RSA), by `algoId` or `clientAlgoId`,
 //! `GET /api/v3/time`, and `GET /sim/stats` for tests that cannot call Rust.
 //! Faults can be injected per algo id. No public testnet serves the algo
 //! endpoints, so this is the only place a client can be exercised end to end.
@@ -16,6 +17,7 @@
 mod exchange;
 mod fault;
 mod http;
+mod keys;
 mod server;
 
 use std::fmt;
@@ -34,9 +36,18 @@ pub struct SimConfig {
     /// 0 picks a free port.
     pub port: u16,
     pub api_key: String,
+    /// HMAC secret; unused when `public_key_pem` is set.
     pub secret_key: String,
+    /// SPKI PEM (`-----BEGIN PUBLIC KEY-----`, as `openssl pkey -pubout`
+    /// writes) of an Ed25519 or RSA API key: signatures are then checked
+    /// against it instead of the HMAC secret.
+    pub public_key_pem: Option<String>,
     /// Algo ids that are open and can be cancelled (once each).
     pub open_ids: Vec<i64>,
+    /// Client algo ids (`clientAlgoId`) that are open, likewise. Each gets
+    /// an algo id of its own, from 8000000000 on in order, for the success
+    /// body and for `faults`.
+    pub open_client_ids: Vec<String>,
     /// Per algo id, applied to every verified cancel of that id.
     pub faults: Vec<(i64, Fault)>,
     /// Server clock = local clock + this.
@@ -53,7 +64,9 @@ impl Default for SimConfig {
             port: 0,
             api_key: "sim-api-key".into(),
             secret_key: "sim-secret-key".into(),
+            public_key_pem: None,
             open_ids: Vec::new(),
+            open_client_ids: Vec::new(),
             faults: Vec::new(),
             clock_offset_ms: 0,
             idle_timeout_ms: 30_000,
@@ -69,7 +82,10 @@ impl fmt::Debug for SimConfig {
             .field("port", &self.port)
             .field("api_key", &"<redacted>")
             .field("secret_key", &"<redacted>")
+            // Public, but a private key pasted here by mistake must not be printed.
+            .field("public_key_pem", &self.public_key_pem.as_ref().map(|_| "<PEM>"))
             .field("open_ids", &self.open_ids)
+            .field("open_client_ids", &self.open_client_ids)
             .field("faults", &self.faults)
             .field("clock_offset_ms", &self.clock_offset_ms)
             .field("idle_timeout_ms", &self.idle_timeout_ms)
@@ -87,11 +103,12 @@ pub struct Sim {
 
 impl Sim {
     /// Binds 127.0.0.1 and serves on background threads; requests are
-    /// accepted as soon as this returns.
+    /// accepted as soon as this returns. An unusable `public_key_pem` is an
+    /// `InvalidInput` error.
     pub fn start(cfg: SimConfig) -> io::Result<Sim> {
+        let shared = Arc::new(Shared::new(&cfg)?);
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, cfg.port))?;
         let port = listener.local_addr()?.port();
-        let shared = Arc::new(Shared::new(&cfg));
         let accept = thread::Builder::new().name("sim-accept".into()).spawn({
             let shared = Arc::clone(&shared);
             move || server::accept_loop(listener, &shared)
@@ -129,6 +146,15 @@ impl Sim {
 
     pub fn add_open_id(&self, algo_id: i64) {
         self.shared.exchange.add_open_id(algo_id);
+    }
+
+    /// Opens (or reopens) a client algo id; returns the algo id it goes by.
+    pub fn add_open_client_id(&self, client_id: &str) -> i64 {
+        self.shared.exchange.add_open_client_id(client_id)
+    }
+
+    pub fn is_client_id_open(&self, client_id: &str) -> bool {
+        self.shared.exchange.is_client_id_open(client_id)
     }
 
     /// Sets (`Some`) or clears (`None`) the fault for one algo id.

@@ -29,16 +29,16 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub fn new(cfg: &SimConfig) -> Self {
-        Shared {
-            exchange: Exchange::new(cfg),
+    pub fn new(cfg: &SimConfig) -> std::io::Result<Self> {
+        Ok(Shared {
+            exchange: Exchange::new(cfg)?,
             stop: AtomicBool::new(false),
             requests: AtomicU64::new(0),
             cancel_requests: AtomicU64::new(0),
             connections: AtomicU64::new(0),
             idle_timeout: (cfg.idle_timeout_ms > 0).then(|| Duration::from_millis(cfg.idle_timeout_ms)),
             log: cfg.log,
-        }
+        })
     }
 
     fn stopped(&self) -> bool {
@@ -177,11 +177,11 @@ fn route(shared: &Shared, req: &Request) -> Reply {
     }
 }
 
-/// One line per request. Only the path and the parsed algo id are printed:
+/// One line per request. Only the path and the order named are printed:
 /// the query holds the signature and the headers the API key.
 fn log(req: &Request, reply: &Reply) {
-    let algo = match exchange::algo_id_for_log(req) {
-        Some(id) if req.path() == CANCEL_PATH => format!(" algoId={id}"),
+    let algo = match exchange::target_for_log(req) {
+        Some(target) if req.path() == CANCEL_PATH => target,
         _ => String::new(),
     };
     let status = format!("{} {}", reply.response.status, http::reason(reply.response.status));

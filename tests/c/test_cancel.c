@@ -212,6 +212,66 @@ static void test_invalid_input(binance_client *c, binance_result *d) {
                                        BINANCE_ALGO_VERSION_PATCH));
 }
 
+/* Issue 8's C API: callbacks called from Rust into C, dry run, client ids. */
+static int log_count[4];
+static void on_event(void *user, const binance_log_event *e) {
+    (void)user;
+    if ((int)e->kind >= 0 && (int)e->kind < 4 && e->message != NULL) log_count[e->kind]++;
+}
+static int failing_signer(void *user, const uint8_t *payload, size_t len, char *out, size_t cap) {
+    (void)payload; (void)len; (void)out; (void)cap;
+    ++*(int *)user;
+    return 1;
+}
+
+static void test_features(binance_result *d) {
+    binance_config *cfg = binance_config_new();
+    CHECK_STATUS(binance_config_set_api_key(cfg, key), BINANCE_OK);
+    CHECK_STATUS(binance_config_set_secret_key(cfg, secret), BINANCE_OK);
+    CHECK_STATUS(binance_config_set_base_url(cfg, url), BINANCE_OK);
+    CHECK_STATUS(binance_config_set_logger(cfg, on_event, NULL), BINANCE_OK);
+    binance_client *c = NULL;
+    CHECK_STATUS(binance_client_new(cfg, &c), BINANCE_OK);
+
+    char *json = NULL;
+    CHECK_STATUS(binance_presign_cancel(c, 3003, NULL, &json), BINANCE_OK);
+    CHECK(json && strstr(json, "\"method\":\"DELETE\"") && strstr(json, "algoId=3003&timestamp="));
+    CHECK(json && strstr(json, key) == NULL); /* the key is masked */
+    binance_string_free(json);
+
+    binance_call_options *opts = binance_call_options_new();
+    CHECK_STATUS(binance_call_options_set_recv_window(opts, 10000), BINANCE_OK);
+    CHECK_STATUS(binance_call_options_set_timeout(opts, 0), BINANCE_ERR_INVALID_ARGUMENT);
+    json = NULL;
+    CHECK_STATUS(binance_cancel_by_client_algo_id(c, "c-1", opts, d, &json), BINANCE_OK);
+    CHECK(json && strstr(json, "\"success\":true"));
+    binance_string_free(json);
+    json = NULL;
+    CHECK_STATUS(binance_cancel_by_client_algo_id(c, "not valid", opts, d, &json), BINANCE_ERR_INVALID_ARGUMENT);
+    CHECK(binance_result_attempts(d) == 0);
+    CHECK_STATUS(binance_cancel_algo_order_opts(c, 3003, opts, d, &json), BINANCE_OK);
+    binance_string_free(json);
+    binance_call_options_free(opts);
+    binance_client_free(c);
+    CHECK(log_count[BINANCE_LOG_REQUEST] == 2 && log_count[BINANCE_LOG_ANSWER] == 2);
+    CHECK(log_count[BINANCE_LOG_CLOCK_SYNC] == 1);
+
+    int calls = 0;
+    CHECK_STATUS(binance_config_set_signer(cfg, failing_signer, &calls), BINANCE_OK);
+    CHECK_STATUS(binance_client_new(cfg, &c), BINANCE_OK);
+    json = NULL;
+    CHECK_STATUS(binance_cancel_algo_order_ex(c, 3004, d, &json), BINANCE_ERR_SIGNER);
+    CHECK(json == NULL && calls == 1);
+    CHECK(strcmp(binance_status_str(BINANCE_ERR_SIGNER), "BINANCE_ERR_SIGNER") == 0);
+    binance_client_free(c);
+
+    CHECK_STATUS(binance_config_set_recv_window(cfg, 0), BINANCE_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(binance_config_last_error(cfg), "recvWindow") != NULL);
+    CHECK_STATUS(binance_config_set_private_key(cfg, "not a key", NULL), BINANCE_ERR_INVALID_ARGUMENT);
+    CHECK(binance_config_last_error(cfg)[0] != '\0');
+    binance_config_free(cfg);
+}
+
 #define THREADS 8
 #define PER_THREAD 10
 struct job { binance_client *client; int64_t first_id; int ok, rejected; };
@@ -287,6 +347,7 @@ int main(void) {
     test_transport(d);
     test_invalid_input(c, d);
     test_clock(c, d);
+    test_features(d);
     test_threads(c);
     binance_result_free(d);
     binance_client_free(c);

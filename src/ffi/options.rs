@@ -1,0 +1,57 @@
+use super::{binance_status, guard, guard_or, try_mut};
+use crate::engine::client::CallOptions;
+
+/// Opaque per-call options: overrides for one call of
+/// binance_cancel_algo_order_opts and friends. Thread safety: one thread at
+/// a time while being set; once set, it may be passed to concurrent calls
+/// (they only read it).
+pub struct binance_call_options {
+    _private: [u8; 0],
+}
+
+/// Creates empty options (every setting from the client).
+///
+/// Ownership: the caller owns the result and frees it with
+/// binance_call_options_free. Returns NULL only on an internal error.
+#[no_mangle]
+pub extern "C" fn binance_call_options_new() -> *mut binance_call_options {
+    guard_or(std::ptr::null_mut(), || Box::into_raw(Box::<CallOptions>::default()).cast())
+}
+
+/// Frees options. NULL: accepted, does nothing.
+#[no_mangle]
+pub extern "C" fn binance_call_options_free(opts: *mut binance_call_options) {
+    guard_or((), || {
+        if !opts.is_null() {
+            // SAFETY: non-NULL options only come from binance_call_options_new,
+            // and the caller promises to free each once.
+            drop(unsafe { Box::from_raw(opts.cast::<CallOptions>()) });
+        }
+    })
+}
+
+/// recvWindow for this call, 1..=60000 ms.
+///
+/// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `opts` or
+/// a value outside 1..=60000.
+#[no_mangle]
+pub extern "C" fn binance_call_options_set_recv_window(opts: *mut binance_call_options, ms: i64) -> binance_status {
+    guard(|| status(try_mut!(opts, CallOptions).set_recv_window(ms)))
+}
+
+/// Total timeout for this call, 1..=600000 ms (sync and retries included);
+/// the connect timeout is capped to it.
+///
+/// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `opts` or
+/// a value outside 1..=600000.
+#[no_mangle]
+pub extern "C" fn binance_call_options_set_timeout(opts: *mut binance_call_options, total_ms: i64) -> binance_status {
+    guard(|| status(try_mut!(opts, CallOptions).set_total_timeout(total_ms)))
+}
+
+fn status(result: Result<(), String>) -> binance_status {
+    match result {
+        Ok(()) => binance_status::BINANCE_OK,
+        Err(_) => binance_status::BINANCE_ERR_INVALID_ARGUMENT,
+    }
+}
