@@ -294,6 +294,27 @@ enum binance_status binance_client_sync_clock(struct binance_client *ctx,
                                               struct binance_result *detail);
 
 /**
+ * Pre-warms the client so the next cancels cost no connection set-up:
+ * opens up to `connections` (1..=64) kept-alive connections, TLS handshake
+ * and certificate check included, with that many concurrent unsigned
+ * `GET /api/v3/time` (weight 1 each), and syncs the clock from the quickest
+ * answer when clock sync is on. Open one connection per thread that will
+ * cancel at the same time. Idle connections are kept up to 15 s (and
+ * probed before reuse), so warm shortly before you expect to need them.
+ *
+ * `ctx`: borrowed, non-NULL. `detail`: may be NULL; otherwise reset, then
+ * filled (message: how many connections were opened).
+ * Thread safety: any thread, concurrently with cancels.
+ * Returns BINANCE_OK when every connection was opened;
+ * BINANCE_ERR_INVALID_ARGUMENT for a NULL `ctx` or `connections` outside
+ * 1..=64; BINANCE_ERR_TRANSPORT when none or only some could be opened;
+ * otherwise the status of a failed answer.
+ */
+enum binance_status binance_client_warm(struct binance_client *ctx,
+                                        int32_t connections,
+                                        struct binance_result *detail);
+
+/**
  * The measured server-time offset: server time minus local time, in ms,
  * as used for every timestamp this client signs. 0 until a sync succeeded.
  *

@@ -142,3 +142,23 @@ fn eight_threads_times_500_cancels_through_faults() {
     });
     assert_eq!(sim.cancel_requests(), (THREADS * PER_THREAD) as u64, "each cancel sent exactly once");
 }
+
+#[test]
+fn warm_opens_connections_and_syncs_ahead_of_the_first_cancel() {
+    let sim = sim_with(vec![1, 2, 3], 5_000);
+    let client = Client::new(&config(&sim.base_url())).unwrap();
+    let out = client.warm(1);
+    assert_eq!(out.kind, Kind::Ok, "{}", out.message);
+    assert_eq!(sim.connections(), 1);
+    assert!((client.clock_offset_ms().unwrap() - 5_000).abs() < 500);
+    assert_eq!(client.cancel(1).kind, Kind::Ok);
+    assert_eq!(sim.connections(), 1, "the cancel used the warmed connection");
+    assert_eq!(sim.requests(), 2, "one GET /api/v3/time, one cancel: no second sync");
+
+    let out = client.warm(4);
+    assert_eq!(out.kind, Kind::Ok, "{}", out.message);
+    assert!((2..=5).contains(&sim.connections()), "{}", sim.connections());
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dead = Client::new(&config(&format!("http://127.0.0.1:{port}"))).unwrap();
+    assert_eq!(dead.warm(2).kind, Kind::Transport);
+}

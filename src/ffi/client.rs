@@ -81,6 +81,41 @@ pub extern "C" fn binance_client_sync_clock(ctx: *mut binance_client, detail: *m
     })
 }
 
+/// Pre-warms the client so the next cancels cost no connection set-up:
+/// opens up to `connections` (1..=64) kept-alive connections, TLS handshake
+/// and certificate check included, with that many concurrent unsigned
+/// `GET /api/v3/time` (weight 1 each), and syncs the clock from the quickest
+/// answer when clock sync is on. Open one connection per thread that will
+/// cancel at the same time. Idle connections are kept up to 15 s (and
+/// probed before reuse), so warm shortly before you expect to need them.
+///
+/// `ctx`: borrowed, non-NULL. `detail`: may be NULL; otherwise reset, then
+/// filled (message: how many connections were opened).
+/// Thread safety: any thread, concurrently with cancels.
+/// Returns BINANCE_OK when every connection was opened;
+/// BINANCE_ERR_INVALID_ARGUMENT for a NULL `ctx` or `connections` outside
+/// 1..=64; BINANCE_ERR_TRANSPORT when none or only some could be opened;
+/// otherwise the status of a failed answer.
+#[no_mangle]
+pub extern "C" fn binance_client_warm(
+    ctx: *mut binance_client,
+    connections: i32,
+    detail: *mut binance_result,
+) -> binance_status {
+    guard(|| {
+        // SAFETY: NULL or a live result from binance_result_new, used by no
+        // other call meanwhile (the caller's promise).
+        let detail = unsafe { CallDetail::reset(detail) };
+        // SAFETY: NULL or a live client from binance_client_new.
+        let outcome = match unsafe { ctx.cast_const().cast::<Client>().as_ref() } {
+            None => invalid("ctx is NULL"),
+            Some(_) if !(1..=64).contains(&connections) => invalid("connections must be 1..=64"),
+            Some(client) => client.warm(connections as u32),
+        };
+        report(outcome, detail).0
+    })
+}
+
 /// The measured server-time offset: server time minus local time, in ms,
 /// as used for every timestamp this client signs. 0 until a sync succeeded.
 ///

@@ -303,6 +303,11 @@ static void test_clock(binance_client *c, binance_result *d) {
     CHECK(offset == 0);
     CHECK_STATUS(binance_client_clock_offset_ms(c, NULL), BINANCE_ERR_INVALID_ARGUMENT);
     CHECK(binance_result_attempts(d) == 0);
+    CHECK_STATUS(binance_client_warm(c, 2, d), BINANCE_OK);
+    CHECK(strstr(binance_result_message(d), "warmed 2 of 2 connections") != NULL);
+    CHECK_STATUS(binance_client_warm(c, 0, d), BINANCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(binance_client_warm(c, 65, d), BINANCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(binance_client_warm(NULL, 1, d), BINANCE_ERR_INVALID_ARGUMENT);
     expect(c, 3002, BINANCE_ERR_REJECTED, 400, 1, d); /* not open: -20124 */
     CHECK(binance_result_attempts(d) == 1);
 
