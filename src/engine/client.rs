@@ -6,7 +6,7 @@ use super::clock::{local_ms, Clock};
 use super::config::{Config, Invalid, MAX_RECV_WINDOW_MS, MAX_TIMEOUT_MS};
 use super::log::{LogEvent, LogHook, LogKind, Logger};
 use super::outcome::{Kind, Outcome};
-use super::request::{cancel_query, OrderRef, CANCEL_PATH};
+use super::request::{append_cancel_query, OrderRef, CANCEL_PATH};
 use super::secret::Secret;
 use super::signer::Signer;
 use super::transport::{Failure, Http, Method};
@@ -225,10 +225,13 @@ impl Client {
 
     fn signed_url(&self, order: OrderRef<'_>, opts: &CallOptions) -> Result<String, Box<Outcome>> {
         let window = opts.recv_window_ms.or(self.recv_window_ms);
-        let query = cancel_query(order, window, self.clock.now_ms(), &self.signer).map_err(|why| {
+        let mut url = String::with_capacity(self.cancel_url.len() + 256);
+        url.push_str(&self.cancel_url);
+        url.push('?');
+        append_cancel_query(&mut url, order, window, self.clock.now_ms(), &self.signer).map_err(|why| {
             Box::new(Outcome::without_answer(Kind::SignerFailed, format!("signer failed: {why}; nothing was sent")))
         })?;
-        Ok(format!("{}?{query}", self.cancel_url))
+        Ok(url)
     }
 
     fn send_cancel(&self, order: OrderRef<'_>, opts: &CallOptions, attempt: u32, budget: Option<Duration>) -> Outcome {

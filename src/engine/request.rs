@@ -43,19 +43,27 @@ impl OrderRef<'_> {
 /// binance-api.md requires. The body of this DELETE is empty, so the query
 /// alone is totalParams.
 pub fn signed_query(params: &[(&str, &str)], signer: &Signer) -> Result<String, String> {
-    let mut q = String::with_capacity(128);
+    let mut q = String::with_capacity(160);
+    append_signed_query(&mut q, params, signer)?;
+    Ok(q)
+}
+
+/// `signed_query` appended to `out` (e.g. after `https://host/path?`), so a
+/// URL is built in one allocation.
+pub fn append_signed_query(out: &mut String, params: &[(&str, &str)], signer: &Signer) -> Result<(), String> {
+    let start = out.len();
     for (i, (name, value)) in params.iter().enumerate() {
         if i > 0 {
-            q.push('&');
+            out.push('&');
         }
-        q.push_str(name);
-        q.push('=');
-        percent_encode_into(&mut q, value);
+        out.push_str(name);
+        out.push('=');
+        percent_encode_into(out, value);
     }
-    let signature = signer.sign(q.as_bytes())?;
-    q.push_str("&signature=");
-    percent_encode_into(&mut q, &signature);
-    Ok(q)
+    let signature = signer.sign(&out.as_bytes()[start..])?;
+    out.push_str("&signature=");
+    percent_encode_into(out, &signature);
+    Ok(())
 }
 
 /// The cancel's query: the order, then `recvWindow` only when configured,
@@ -66,6 +74,18 @@ pub fn cancel_query(
     timestamp_ms: i64,
     signer: &Signer,
 ) -> Result<String, String> {
+    let mut q = String::with_capacity(160);
+    append_cancel_query(&mut q, order, recv_window_ms, timestamp_ms, signer)?;
+    Ok(q)
+}
+
+pub fn append_cancel_query(
+    out: &mut String,
+    order: OrderRef<'_>,
+    recv_window_ms: Option<i64>,
+    timestamp_ms: i64,
+    signer: &Signer,
+) -> Result<(), String> {
     let id;
     let (name, value) = match order {
         OrderRef::AlgoId(algo_id) => {
@@ -79,7 +99,7 @@ pub fn cancel_query(
     let mut params = vec![(name, value)];
     params.extend(window.as_deref().map(|w| ("recvWindow", w)));
     params.push(("timestamp", &ts));
-    signed_query(&params, signer)
+    append_signed_query(out, &params, signer)
 }
 
 #[cfg(test)]

@@ -14,7 +14,8 @@ use super::config::{Config, BODY_CAP_BYTES};
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 use ureq::config::AutoHeaderValue;
 use ureq::http::Uri;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
@@ -70,12 +71,11 @@ impl Http {
             .max_idle_connections_per_host(64)
             .tls_config(tls.build())
             .build();
+        let dns = Arc::new(DnsCache::default());
+        let connector = NotSentConnector { inner: DefaultConnector::new(), dns: dns.clone() };
+        let resolver = NotSentResolver { inner: DefaultResolver::default(), dns };
         Http {
-            agent: Agent::with_parts(
-                agent_config,
-                NotSentConnector(DefaultConnector::new()),
-                NotSentResolver::default(),
-            ),
+            agent: Agent::with_parts(agent_config, connector, resolver),
             connect_timeout: connect,
             body_cap: BODY_CAP_BYTES,
         }
@@ -159,22 +159,62 @@ fn not_sent(e: &ureq::Error) -> Option<&ureq::Error> {
 }
 
 #[derive(Debug)]
-struct NotSentConnector(DefaultConnector);
+struct NotSentConnector {
+    inner: DefaultConnector,
+    dns: Arc<DnsCache>,
+}
 
 impl Connector for NotSentConnector {
     type Out = Box<dyn Transport>;
 
     fn connect(&self, details: &ConnectionDetails, chained: Option<()>) -> Result<Option<Self::Out>, ureq::Error> {
-        match self.0.connect(details, chained) {
+        let failed = |e| {
+            // The host may have moved: look it up afresh next time.
+            self.dns.forget();
+            Err(tag(e))
+        };
+        match self.inner.connect(details, chained) {
             Ok(Some(transport)) => Ok(Some(transport)),
-            Ok(None) => Err(tag(ureq::Error::ConnectionFailed)),
-            Err(e) => Err(tag(e)),
+            Ok(None) => failed(ureq::Error::ConnectionFailed),
+            Err(e) => failed(e),
         }
     }
 }
 
+/// How long looked-up addresses are reused.
+const DNS_TTL: Duration = Duration::from_secs(30);
+
+/// The last lookup: host, port, addresses, when. ureq resolves on every call,
+/// pooled connection or not, and its resolver spawns a thread per lookup
+/// when a timeout is set: uncached, that is a thread and a DNS query per
+/// cancel. A connect failure clears it.
 #[derive(Debug, Default)]
-struct NotSentResolver(DefaultResolver);
+struct DnsCache(Mutex<Option<(String, u16, ResolvedSocketAddrs, Instant)>>);
+
+impl DnsCache {
+    fn get(&self, host: &str, port: u16) -> Option<ResolvedSocketAddrs> {
+        let cached = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        match &*cached {
+            Some((h, p, addrs, at)) if h == host && *p == port && at.elapsed() < DNS_TTL => Some(addrs.clone()),
+            _ => None,
+        }
+    }
+
+    fn put(&self, host: &str, port: u16, addrs: &ResolvedSocketAddrs) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((host.to_owned(), port, addrs.clone(), Instant::now()));
+    }
+
+    fn forget(&self) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}
+
+#[derive(Debug)]
+struct NotSentResolver {
+    inner: DefaultResolver,
+    dns: Arc<DnsCache>,
+}
 
 impl Resolver for NotSentResolver {
     fn resolve(
@@ -183,39 +223,57 @@ impl Resolver for NotSentResolver {
         config: &ureq::config::Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        // ureq resolves on every call, pooled or not, and its resolver spawns
-        // a thread per lookup when a timeout is set; an IP literal needs neither.
-        if let Some(addr) = ip_literal(uri) {
+        let (Some(host), Some(port)) = (uri.host(), port_of(uri)) else {
+            return self.inner.resolve(uri, config, timeout).map_err(tag);
+        };
+        if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
             let mut addrs = self.empty();
-            addrs.push(addr);
+            addrs.push(SocketAddr::new(ip, port));
             return Ok(addrs);
         }
-        self.0.resolve(uri, config, timeout).map_err(tag)
+        if let Some(addrs) = self.dns.get(host, port) {
+            return Ok(addrs);
+        }
+        let addrs = self.inner.resolve(uri, config, timeout).map_err(tag)?;
+        self.dns.put(host, port, &addrs);
+        Ok(addrs)
     }
 }
 
-fn ip_literal(uri: &Uri) -> Option<SocketAddr> {
-    let host = uri.host()?;
-    let ip: IpAddr = host.trim_start_matches('[').trim_end_matches(']').parse().ok()?;
-    let port = uri.port_u16().or(match uri.scheme_str() {
+fn port_of(uri: &Uri) -> Option<u16> {
+    uri.port_u16().or(match uri.scheme_str() {
         Some("https") => Some(443),
         Some("http") => Some(80),
         _ => None,
-    })?;
-    Some(SocketAddr::new(ip, port))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn resolve(resolver: &NotSentResolver, url: &str) -> Vec<SocketAddr> {
+        let timeout = NextTimeout {
+            after: Duration::from_secs(2).into(),
+            reason: ureq::Timeout::Resolve,
+            ..NextTimeout::default()
+        };
+        resolver.resolve(&url.parse().unwrap(), &ureq::config::Config::default(), timeout).unwrap().to_vec()
+    }
+
     #[test]
-    fn ip_literals() {
-        let p = |s: &str| ip_literal(&s.parse().unwrap());
-        assert_eq!(p("http://127.0.0.1:8080/x"), Some("127.0.0.1:8080".parse().unwrap()));
-        assert_eq!(p("https://[::1]/x"), Some("[::1]:443".parse().unwrap()));
-        assert_eq!(p("http://10.1.2.3/x"), Some("10.1.2.3:80".parse().unwrap()));
-        assert_eq!(p("https://api.binance.com/x"), None);
+    fn ip_literals_need_no_lookup_and_names_are_cached() {
+        let dns = Arc::new(DnsCache::default());
+        let resolver = NotSentResolver { inner: DefaultResolver::default(), dns: dns.clone() };
+        assert_eq!(resolve(&resolver, "http://127.0.0.1:8080/x"), ["127.0.0.1:8080".parse().unwrap()]);
+        assert_eq!(resolve(&resolver, "https://[::1]/x"), ["[::1]:443".parse().unwrap()]);
+        assert!(dns.get("127.0.0.1", 8080).is_none(), "literals are not cached");
+        let first = resolve(&resolver, "http://localhost:9/x");
+        assert!(!first.is_empty());
+        assert_eq!(dns.get("localhost", 9).map(|a| a.to_vec()), Some(first));
+        assert!(dns.get("localhost", 10).is_none());
+        dns.forget();
+        assert!(dns.get("localhost", 9).is_none());
     }
 
     #[test]
