@@ -28,10 +28,10 @@ build:
 $(OUT)/cancel: examples/cancel.c include/binance_algo.h build
 	$(CC) $(STRICT) examples/cancel.c $(LINK) -o $@
 
-$(OUT)/c-tests: tests/c/test_cancel.c include/binance_algo.h build
+$(OUT)/c-tests: tests/c/test_cancel.c tests/c/check.h include/binance_algo.h build
 	$(CC) $(STRICT) -pthread tests/c/test_cancel.c $(LINK) -o $@
 
-$(OUT)/c-tests-asan: tests/c/test_cancel.c include/binance_algo.h build
+$(OUT)/c-tests-asan: tests/c/test_cancel.c tests/c/check.h include/binance_algo.h build
 	$(CC) $(STRICT) -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	  -pthread tests/c/test_cancel.c $(LINK) -o $@
 	nm $@ | grep -q __asan_init
@@ -41,9 +41,11 @@ $(OUT)/soak: tests/c/soak.c include/binance_algo.h build
 
 demo: $(OUT)/cancel
 	@echo "== cancelling algo order 14511 on the bundled simulator, through the C ABI"
-	$(WITH_SIM) --open-ids 14511 -- sh -c '$(OUT)/cancel 14511 && \
+	$(WITH_SIM) --open-ids 14511,3001,3002 -- sh -c '$(OUT)/cancel 14511 && \
 	  echo "== the same order again: the exchange answers -20124" && \
-	  { $(OUT)/cancel 14511; test $$? -eq 1; }'
+	  { $(OUT)/cancel 14511; test $$? -eq 1; } && \
+	  echo "== the same from C++ (bindings/cpp) and Python (bindings/python)" && \
+	  $(OUT)/cancel_cpp 3001 && python3 examples/cancel.py 3002'
 
 # Binding and packaging tests add themselves here (mk/*.mk).
 EXTRA_TESTS =

@@ -16,18 +16,7 @@
 #include <unistd.h>
 
 #include "binance_algo.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                         \
-    do {                                                                    \
-        if (cond) {                                                         \
-            passed++;                                                       \
-        } else {                                                            \
-            failed++;                                                       \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                   \
-    } while (0)
+#include "check.h"
 
 #define CHECK_STATUS(got, want)                                             \
     do {                                                                    \
@@ -356,6 +345,5 @@ int main(void) {
     test_threads(c);
     binance_result_free(d);
     binance_client_free(c);
-    printf("c-tests: %d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_summary("c-tests");
 }

@@ -1,0 +1,480 @@
+"""Cancel Binance algo orders through libbinance_algo (pure Python, ctypes).
+
+    from binance_algo import Client, Rejected
+    with Client(api_key, secret_key) as client:
+        result = client.cancel(14511)      # raises a BinanceError subclass on failure
+        result = client.try_cancel(14511)  # never raises for an exchange outcome
+
+Every status of the C library maps to one exception class, each carrying the
+call's detail (HTTP status, exchange code and msg, Retry-After, weights). A
+Client may be shared by any number of threads: ctypes releases the GIL during
+each C call, and the C client is thread-safe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import enum
+import operator
+import threading
+import weakref
+from ctypes import byref, c_int64, c_void_p
+from dataclasses import dataclass, fields
+from typing import Callable, Iterator, Optional, Union
+
+from . import _native
+from ._native import lib as _lib
+
+__all__ = [
+    "BinanceError",
+    "Client",
+    "InternalError",
+    "InvalidArgument",
+    "LogEvent",
+    "LogKind",
+    "RateLimited",
+    "Rejected",
+    "Result",
+    "SignerError",
+    "Status",
+    "TransportError",
+    "UnknownOutcome",
+    "version",
+]
+
+Text = Union[str, bytes, bytearray]
+
+
+class Status(enum.IntEnum):
+    """enum binance_status; the names are those of binance_status_str."""
+
+    BINANCE_OK = 0
+    BINANCE_ERR_INVALID_ARGUMENT = 1
+    BINANCE_ERR_REJECTED = 2
+    BINANCE_ERR_RATE_LIMITED = 3
+    BINANCE_ERR_UNKNOWN_OUTCOME = 4
+    BINANCE_ERR_TRANSPORT = 5
+    BINANCE_ERR_INTERNAL = 6
+    BINANCE_ERR_SIGNER = 7
+
+
+class LogKind(enum.IntEnum):
+    """enum binance_log_kind."""
+
+    BINANCE_LOG_REQUEST = 0
+    BINANCE_LOG_ANSWER = 1
+    BINANCE_LOG_RETRY = 2
+    BINANCE_LOG_CLOCK_SYNC = 3
+
+
+def version() -> str:
+    """The loaded library's version, e.g. "0.1.0"."""
+    return _lib.binance_version().decode()
+
+
+def _text(raw: Optional[bytes]) -> str:
+    return raw.decode("utf-8", "replace") if raw else ""
+
+
+def _absent(value: int) -> Optional[int]:
+    return None if value == -1 else value
+
+
+def _enum(cls, value: int):
+    """The enum member, or the int itself for a value newer than this package."""
+    try:
+        return cls(value)
+    except ValueError:
+        return value
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one call did. -1 ("absent") in C is None here."""
+
+    status: Union[Status, int]  # an int only for a status newer than this package
+    # A cancel: on success the exchange's body, on failure its JSON body if any.
+    # A presign: the request that would be sent. sync_clock, warm: None.
+    body: Optional[str]
+    http_status: int  # 0: no answer arrived
+    code: int  # the exchange's error code; 0: none
+    msg: str  # the exchange's msg; "" when none
+    message: str  # a sentence for logs; never holds a key or secret
+    retry_after_s: Optional[int]
+    weight_ip_1m: Optional[int]  # X-SAPI-USED-IP-WEIGHT-1M
+    weight_uid_1m: Optional[int]  # X-SAPI-USED-UID-WEIGHT-1M
+    attempts: int  # requests sent; 0: none
+
+    @property
+    def ok(self) -> bool:
+        return self.status == Status.BINANCE_OK
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    """struct binance_log_event, copied: never a key, secret or signature."""
+
+    kind: Union[LogKind, int]
+    algo_id: int  # 0 when cancelling by clientAlgoId, or for a clock sync
+    attempt: int
+    http_status: int
+    status: Union[Status, int]
+    elapsed_us: int
+    message: str
+
+
+class BinanceError(Exception):
+    """Base of every error; carries the Result's fields as attributes."""
+
+    status: Union[Status, int]
+    body: Optional[str]
+    http_status: int
+    code: int
+    msg: str
+    message: str
+    retry_after_s: Optional[int]
+    weight_ip_1m: Optional[int]
+    weight_uid_1m: Optional[int]
+    attempts: int
+
+    def __init__(self, result: Result):
+        super().__init__(f"{_lib.binance_status_str(result.status).decode()}: {result.message}")
+        self.result = result
+        for f in fields(result):
+            setattr(self, f.name, getattr(result, f.name))
+
+
+class InvalidArgument(BinanceError):
+    """Bad input or settings; nothing was sent."""
+
+
+class Rejected(BinanceError):
+    """The exchange said no; not cancelled by this call (code -20124: already gone)."""
+
+
+class RateLimited(BinanceError):
+    """HTTP 429 or 418; not executed. Wait retry_after_s seconds."""
+
+
+class UnknownOutcome(BinanceError):
+    """The order may have been cancelled: query its state before acting."""
+
+
+class TransportError(BinanceError):
+    """Not sent (connection refused, DNS, TLS handshake); safe to retry."""
+
+
+class InternalError(BinanceError):
+    """A bug caught inside the library; treat the order as unknown."""
+
+
+class SignerError(BinanceError):
+    """The signer callback failed; nothing was sent."""
+
+
+_ERRORS = {
+    Status.BINANCE_ERR_INVALID_ARGUMENT: InvalidArgument,
+    Status.BINANCE_ERR_REJECTED: Rejected,
+    Status.BINANCE_ERR_RATE_LIMITED: RateLimited,
+    Status.BINANCE_ERR_UNKNOWN_OUTCOME: UnknownOutcome,
+    Status.BINANCE_ERR_TRANSPORT: TransportError,
+    Status.BINANCE_ERR_INTERNAL: InternalError,
+    Status.BINANCE_ERR_SIGNER: SignerError,
+}
+
+
+def _error(status: int, message: str) -> BinanceError:
+    """An error with no call detail: settings, or what Python refuses before C."""
+    result = Result(_enum(Status, status), None, 0, 0, "", message, None, None, None, 0)
+    return _ERRORS.get(result.status, BinanceError)(result)
+
+
+def _raise_unless_ok(result: Result) -> Result:
+    if not result.ok:
+        raise _ERRORS.get(result.status, BinanceError)(result)
+    return result
+
+
+def _int(value: int, name: str, bits: int = 64) -> int:
+    """An exact intN, or an error before anything is sent: ctypes would
+    silently wrap a larger int, and a float or bool is not an id."""
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, not bool")
+    value = operator.index(value)
+    if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+        raise _error(Status.BINANCE_ERR_INVALID_ARGUMENT, f"{name} {value} is outside int{bits}; nothing was sent")
+    return value
+
+
+@contextlib.contextmanager
+def _c_string(value: Optional[Text], name: str) -> Iterator[Optional[ctypes.Array]]:
+    """A NUL-terminated copy for C (None for None), wiped afterwards since it
+    may be a key or secret. Immutable objects are beyond reach: the caller's
+    str or bytes, and the bytes that str.encode makes; a bytearray is copied
+    only here. An embedded NUL is refused: C would silently stop there."""
+    if value is None:
+        yield None
+        return
+    data = value.encode() if isinstance(value, str) else value
+    if b"\0" in data:
+        raise _error(Status.BINANCE_ERR_INVALID_ARGUMENT, f"{name} contains a NUL byte; nothing was sent")
+    buf = ctypes.create_string_buffer(len(data) + 1)
+    memoryview(buf).cast("B")[: len(data)] = data
+    try:
+        yield buf
+    finally:
+        ctypes.memset(buf, 0, len(buf))
+
+
+def _read(status: int, detail: int, body: Optional[str]) -> Result:
+    """What a call left in its binance_result (NULL gives the defaults)."""
+    return Result(
+        status=_enum(Status, status),
+        body=body,
+        http_status=_lib.binance_result_http_status(detail),
+        code=_lib.binance_result_exchange_code(detail),
+        msg=_text(_lib.binance_result_exchange_msg(detail)),
+        message=_text(_lib.binance_result_message(detail)),
+        retry_after_s=_absent(_lib.binance_result_retry_after_s(detail)),
+        weight_ip_1m=_absent(_lib.binance_result_used_weight_ip_1m(detail)),
+        weight_uid_1m=_absent(_lib.binance_result_used_weight_uid_1m(detail)),
+        attempts=_lib.binance_result_attempts(detail),
+    )
+
+
+def _signer(sign: Callable[[bytes], Text]):
+    """A binance_sign_fn calling `sign(payload) -> signature text`. Any
+    exception (which must not cross into C) or a signature that does not fit
+    fails the call with BINANCE_ERR_SIGNER."""
+
+    def trampoline(_user_data, payload, length, out, cap):
+        try:
+            sig = sign(ctypes.string_at(payload, length))
+            data = sig.encode() if isinstance(sig, str) else bytes(sig)
+            if len(data) >= cap or b"\0" in data:
+                return 1
+            ctypes.memmove(out, data, len(data))
+            ctypes.memset(out + len(data), 0, 1)
+            return 0
+        except BaseException:
+            return 1
+
+    return _native.SIGN_FN(trampoline)
+
+
+def _logger(log: Callable[[LogEvent], None]):
+    """A binance_log_fn handing `log` a copied LogEvent; exceptions are dropped."""
+
+    def trampoline(_user_data, event):
+        try:
+            e = event.contents
+            kind, status = _enum(LogKind, e.kind), _enum(Status, e.status)
+            log(LogEvent(kind, e.algo_id, e.attempt, e.http_status, status, e.elapsed_us, _text(e.message)))
+        except BaseException:
+            pass
+
+    return _native.LOG_FN(trampoline)
+
+
+# (by algoId, by clientAlgoId) for Client._order; the dry runs take no detail.
+_CANCEL = (_lib.binance_cancel_algo_order_opts, _lib.binance_cancel_by_client_algo_id)
+_PRESIGN = (
+    lambda ctx, algo_id, opts, _detail, out: _lib.binance_presign_cancel(ctx, algo_id, opts, out),
+    lambda ctx, client_id, opts, _detail, out: _lib.binance_presign_cancel_by_client_algo_id(ctx, client_id, opts, out),
+)
+
+
+def _free_client(handle: int, _callbacks: tuple) -> None:
+    """Frees the C client; the callbacks it may call are kept alive until then."""
+    _lib.binance_client_free(handle)
+
+
+class Client:
+    """A thread-safe client (binance_client). close() waits for calls in flight."""
+
+    def __init__(
+        self,
+        api_key: Text,
+        secret_key: Optional[Text] = None,
+        *,
+        private_key: Optional[Text] = None,
+        private_key_file: Optional[str] = None,
+        signer: Optional[Callable[[bytes], Text]] = None,
+        base_url: Optional[str] = None,
+        recv_window_ms: Optional[int] = None,
+        timeouts_ms: Optional[tuple[int, int]] = None,
+        ca_file: Optional[str] = None,
+        clock_sync: Optional[bool] = None,
+        max_retries: Optional[int] = None,
+        logger: Optional[Callable[[LogEvent], None]] = None,
+    ):
+        """Signs with one of `secret_key` (HMAC), `private_key` (Ed25519 or
+        RSA, PKCS#8 PEM text) or the PEM in `private_key_file`, or through
+        `signer(payload: bytes) -> str`, which may run on several threads at
+        once. `timeouts_ms` is (connect, total). `logger(event)` receives a
+        LogEvent on the calling thread. Settings left at None keep the
+        library's defaults (see binance_config_* in binance_algo.h)."""
+        callbacks = (_signer(signer) if signer else None, _logger(logger) if logger else None)
+        cfg = _lib.binance_config_new()
+        if not cfg:
+            raise _error(Status.BINANCE_ERR_INTERNAL, "binance_config_new failed")
+
+        def check(status: int, name: str) -> None:
+            if status != Status.BINANCE_OK:  # the library's reason never holds the value
+                raise _error(status, f"{name}: {_text(_lib.binance_config_last_error(cfg))}")
+
+        def set_text(setter, name: str, value: Optional[Text], *more) -> None:
+            if value is not None:
+                with _c_string(value, name) as buf:
+                    check(setter(cfg, buf, *more), name)
+
+        try:
+            set_text(_lib.binance_config_set_api_key, "api_key", api_key)
+            set_text(_lib.binance_config_set_secret_key, "secret_key", secret_key)
+            # No passphrase (NULL): the library takes unencrypted keys only.
+            set_text(_lib.binance_config_set_private_key, "private_key", private_key, None)
+            set_text(_lib.binance_config_set_private_key_file, "private_key_file", private_key_file, None)
+            set_text(_lib.binance_config_set_base_url, "base_url", base_url)
+            set_text(_lib.binance_config_set_ca_file, "ca_file", ca_file)
+            if callbacks[0]:
+                check(_lib.binance_config_set_signer(cfg, callbacks[0], None), "signer")
+            if callbacks[1]:
+                check(_lib.binance_config_set_logger(cfg, callbacks[1], None), "logger")
+            if recv_window_ms is not None:
+                ms = _int(recv_window_ms, "recv_window_ms")
+                check(_lib.binance_config_set_recv_window(cfg, ms), "recv_window_ms")
+            if timeouts_ms is not None:
+                connect, total = (_int(ms, "timeouts_ms") for ms in timeouts_ms)
+                check(_lib.binance_config_set_timeouts(cfg, connect, total), "timeouts_ms")
+            if clock_sync is not None:
+                check(_lib.binance_config_set_clock_sync(cfg, 1 if clock_sync else 0), "clock_sync")
+            if max_retries is not None:
+                retries = _int(max_retries, "max_retries", 32)
+                check(_lib.binance_config_set_max_retries(cfg, retries), "max_retries")
+            out = c_void_p()
+            check(_lib.binance_client_new(cfg, byref(out)), "settings")
+        finally:
+            _lib.binance_config_free(cfg)  # the client keeps its own copy
+        self._handle: Optional[int] = out.value
+        self._calls = 0
+        self._idle = threading.Condition()
+        # Frees the C client exactly once: from close(), or when collected.
+        self._free = weakref.finalize(self, _free_client, out.value, callbacks)
+
+    @contextlib.contextmanager
+    def _call(self, recv_window_ms: Optional[int] = None, timeout_ms: Optional[int] = None):
+        """For one call: the C handle (None once closed, which C answers with
+        INVALID_ARGUMENT), a fresh binance_result, and call options (NULL when
+        none is given). close() waits for the call to end."""
+        opts = None
+        if recv_window_ms is not None or timeout_ms is not None:
+            opts = _lib.binance_call_options_new()
+        try:
+            for value, setter, name in (
+                (recv_window_ms, _lib.binance_call_options_set_recv_window, "recv_window_ms"),
+                (timeout_ms, _lib.binance_call_options_set_timeout, "timeout_ms"),
+            ):
+                if value is not None and setter(opts, _int(value, name)) != Status.BINANCE_OK:
+                    raise _error(Status.BINANCE_ERR_INVALID_ARGUMENT, f"{name} {value} is out of range")
+            with self._idle:
+                handle = self._handle
+                self._calls += 1
+            detail = _lib.binance_result_new()  # NULL (internal error) is accepted throughout
+            try:
+                yield handle, detail, opts
+            finally:
+                _lib.binance_result_free(detail)
+                with self._idle:
+                    self._calls -= 1
+                    self._idle.notify_all()
+        finally:
+            _lib.binance_call_options_free(opts)
+
+    def try_cancel(
+        self,
+        algo_id: Optional[int] = None,
+        *,
+        client_algo_id: Optional[str] = None,
+        recv_window_ms: Optional[int] = None,
+        timeout_ms: Optional[int] = None,
+    ) -> Result:
+        """Cancels one algo order, by Binance's `algo_id` or your
+        `client_algo_id` (exactly one), and reports the outcome, whatever it
+        is. `recv_window_ms` and `timeout_ms` override the client's settings
+        for this call. Raises only for arguments refused before C
+        (TypeError, InvalidArgument)."""
+        return self._order(_CANCEL, algo_id, client_algo_id, recv_window_ms, timeout_ms)
+
+    def cancel(self, algo_id: Optional[int] = None, **kwargs) -> Result:
+        """try_cancel, raising the BinanceError subclass of any failure."""
+        return _raise_unless_ok(self.try_cancel(algo_id, **kwargs))
+
+    def presign_cancel(self, algo_id: Optional[int] = None, **kwargs) -> str:
+        """Dry run, with try_cancel's arguments: the signed request (JSON:
+        method, url, masked key) that the cancel would send now. Nothing is
+        sent. Raises on failure (a bad id or option, or a failed signer)."""
+        result = self._order(_PRESIGN, algo_id, kwargs.pop("client_algo_id", None), **kwargs)
+        if not result.ok:
+            raise _error(result.status, "dry run refused; nothing was sent")
+        return result.body
+
+    def _order(self, calls, algo_id, client_algo_id, recv_window_ms=None, timeout_ms=None) -> Result:
+        """One of `calls` (by algoId, by clientAlgoId) with the owned body freed."""
+        out = c_void_p()
+        with self._target(algo_id, client_algo_id) as (by_id, target):
+            with self._call(recv_window_ms, timeout_ms) as (handle, detail, opts):
+                try:
+                    status = calls[0 if by_id else 1](handle, target, opts, detail, byref(out))
+                    body = ctypes.string_at(out.value).decode("utf-8", "replace") if out.value else None
+                finally:
+                    _lib.binance_string_free(out)  # ours: never libc free
+                return _read(status, detail, body)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _target(algo_id: Optional[int], client_algo_id: Optional[str]):
+        """(True, int64 id) or (False, C string of the clientAlgoId)."""
+        if (algo_id is None) == (client_algo_id is None):
+            raise TypeError("give exactly one of algo_id and client_algo_id")
+        if algo_id is not None:
+            yield True, _int(algo_id, "algo_id")
+        else:
+            with _c_string(client_algo_id, "client_algo_id") as buf:
+                yield False, buf
+
+    def sync_clock(self) -> Result:
+        """Measures the server-time offset now (GET /api/v3/time); raises on failure."""
+        with self._call() as (handle, detail, _):
+            return _raise_unless_ok(_read(_lib.binance_client_sync_clock(handle, detail), detail, None))
+
+    def warm(self, connections: int) -> Result:
+        """Opens `connections` kept-alive connections now (and syncs the clock),
+        so that as many concurrent cancels find one ready; raises on failure."""
+        n = _int(connections, "connections", 32)
+        with self._call() as (handle, detail, _):
+            return _raise_unless_ok(_read(_lib.binance_client_warm(handle, n, detail), detail, None))
+
+    @property
+    def clock_offset_ms(self) -> int:
+        """Server time minus local time in ms, as used for signing; 0 before a sync."""
+        out = c_int64()
+        with self._call() as (handle, _, _opts):
+            status = _lib.binance_client_clock_offset_ms(handle, byref(out))
+        if status != Status.BINANCE_OK:
+            raise _error(status, "the client is closed")
+        return out.value
+
+    def close(self) -> None:
+        """Frees the C client once every call in flight has returned. Idempotent;
+        later calls fail with InvalidArgument."""
+        with self._idle:
+            self._handle = None
+            self._idle.wait_for(lambda: self._calls == 0)
+        self._free()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,99 @@
+# Bindings (bindings/c, bindings/cpp, bindings/python) and packaging (make
+# install). Included by the Makefile; uses its OUT, LIB, SONAME, STRICT, LINK,
+# WITH_SIM and CC. Every test here joins `make test` through EXTRA_TESTS.
+
+CXXSTRICT = -std=c++17 -Wall -Wextra -Werror -pedantic
+PYTHON   ?= python3
+PKG_VERSION = $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+# As c-test-valgrind: no memory errors, no definite leaks.
+MEMCHECK  = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+  --show-leak-kinds=definite
+
+# Simulator state for tests/cpp/test_cancel.cpp: open ids and scripted faults.
+CPP_SIM_FLAGS = --quiet --open-ids 14511,3001,1000-1079,9007199254740993,9223372036854775807 \
+  --open-client-ids cpp-order-1,cpp-order-2 \
+  --fault 4290=429:30 --fault 4180=418:120 --fault 5000=500 --fault 7000=slow:2000
+
+# Runs example $(1) on a fresh simulator: it cancels 14511 (exit 0), then the
+# exchange refuses the same id (exit 1).
+run_example_twice = $(WITH_SIM) --quiet --open-ids 14511 -- sh -c '$(1) 14511 && { $(1) 14511; test $$? -eq 1; }'
+
+EXTRA_TESTS += dl-test cpp-test py-test install-test snippet-test
+
+.PHONY: dl-test cpp-test py-test install-test snippet-test install
+
+# --- bindings/c: the dlopen loader ------------------------------------------
+DL_SRC = bindings/c/binance_algo_dl.c bindings/c/binance_algo_dl.h include/binance_algo.h
+# Not linked with libbinance_algo: it loads it, by soname through $ORIGIN or by path.
+DL_LINK = -Iinclude -Ibindings/c bindings/c/binance_algo_dl.c -ldl -Wl,-rpath,'$$ORIGIN'
+
+$(OUT)/dl-tests: tests/c/test_dl.c tests/c/test_dl_types.c $(DL_SRC) build
+	$(CC) $(STRICT) -Iinclude -Ibindings/c -fsyntax-only tests/c/test_dl_types.c
+	$(CXX) -x c++ $(CXXSTRICT) -Iinclude -Ibindings/c -fsyntax-only tests/c/test_dl_types.c
+	$(CC) $(STRICT) tests/c/test_dl.c $(DL_LINK) -o $@
+
+$(OUT)/cancel_dl: examples/cancel_dl.c $(DL_SRC) build
+	$(CC) $(STRICT) examples/cancel_dl.c $(DL_LINK) -o $@
+
+# Stand-ins exporting binance_version only: major 99, and the right major.
+$(OUT)/libfake_v99.so: tests/c/fake_binance_algo.c include/binance_algo.h build
+	$(CC) $(STRICT) -Iinclude -shared -fPIC -DFAKE_MAJOR=99 $< -o $@
+$(OUT)/libfake_missing.so: tests/c/fake_binance_algo.c include/binance_algo.h build
+	$(CC) $(STRICT) -Iinclude -shared -fPIC $< -o $@
+
+DL_TEST_ARGS = $(LIB) $(OUT)/libfake_v99.so $(OUT)/libfake_missing.so include/binance_algo.h
+dl-test: $(OUT)/dl-tests $(OUT)/cancel_dl $(OUT)/libfake_v99.so $(OUT)/libfake_missing.so
+	$(WITH_SIM) --quiet --open-ids 14511,3001 -- $(OUT)/dl-tests $(DL_TEST_ARGS)
+	$(WITH_SIM) --quiet --open-ids 14511,3001 -- $(MEMCHECK) --keep-debuginfo=yes \
+	  --suppressions=tests/c/dlclose.supp $(OUT)/dl-tests $(DL_TEST_ARGS)
+	$(call run_example_twice,$(OUT)/cancel_dl)
+
+# --- bindings/cpp: the header-only C++17 wrapper ------------------------------
+CPP_SRC = bindings/cpp/binance_algo.hpp include/binance_algo.h
+
+$(OUT)/cpp-tests: tests/cpp/test_cancel.cpp $(CPP_SRC) build
+	$(CXX) -x c++ $(CXXSTRICT) -Iinclude -fsyntax-only bindings/cpp/binance_algo.hpp
+	$(CXX) $(CXXSTRICT) -pthread -Ibindings/cpp tests/cpp/test_cancel.cpp $(LINK) -o $@
+
+$(OUT)/cancel_cpp: examples/cancel.cpp $(CPP_SRC) build
+	$(CXX) $(CXXSTRICT) -Ibindings/cpp examples/cancel.cpp $(LINK) -o $@
+
+# `make demo` builds the C++ example too (running it is the Makefile's to add).
+demo: $(OUT)/cancel_cpp
+
+cpp-test: $(OUT)/cpp-tests $(OUT)/cancel_cpp
+	$(WITH_SIM) $(CPP_SIM_FLAGS) -- $(OUT)/cpp-tests
+	$(WITH_SIM) $(CPP_SIM_FLAGS) -- $(MEMCHECK) $(OUT)/cpp-tests
+	$(call run_example_twice,$(OUT)/cancel_cpp)
+
+# --- bindings/python: ctypes; the tests start their own simulator -------------
+# (tests/python/conftest.py) and run examples/cancel.py.
+py-test: build
+	PYTHONDONTWRITEBYTECODE=1 $(PYTHON) -m pytest -q -p no:cacheprovider tests/python
+
+# --- make install [PREFIX=/usr/local] [DESTDIR=] -------------------------------
+PREFIX ?= /usr/local
+INSTALL_LIB = $(DESTDIR)$(PREFIX)/lib
+INSTALL_INCLUDE = $(DESTDIR)$(PREFIX)/include
+INSTALL_CMAKE = $(INSTALL_LIB)/cmake/binance_algo
+# The templates name the final PREFIX, never DESTDIR.
+FILL = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(PKG_VERSION)|g' \
+  -e 's|@MAJOR@|$(patsubst libbinance_algo.so.%,%,$(SONAME))|g'
+
+install: build
+	install -d $(INSTALL_LIB)/pkgconfig $(INSTALL_CMAKE) $(INSTALL_INCLUDE)
+	install -m 755 $(LIB) $(INSTALL_LIB)/libbinance_algo.so.$(PKG_VERSION)
+	ln -sf libbinance_algo.so.$(PKG_VERSION) $(INSTALL_LIB)/$(SONAME)
+	ln -sf $(SONAME) $(INSTALL_LIB)/libbinance_algo.so
+	install -m 644 $(OUT)/libbinance_algo.a $(INSTALL_LIB)/libbinance_algo.a
+	install -m 644 include/binance_algo.h bindings/cpp/binance_algo.hpp $(INSTALL_INCLUDE)/
+	$(FILL) packaging/binance_algo.pc.in >$(INSTALL_LIB)/pkgconfig/binance_algo.pc
+	$(FILL) packaging/binance_algoConfig.cmake.in >$(INSTALL_CMAKE)/binance_algoConfig.cmake
+	$(FILL) packaging/binance_algoConfigVersion.cmake.in >$(INSTALL_CMAKE)/binance_algoConfigVersion.cmake
+
+install-test: build
+	MAKE="$(MAKE)" scripts/test-install.sh
+
+# The code blocks of bindings/README.md are taken from files tested above.
+snippet-test:
+	$(PYTHON) scripts/check-snippets.py bindings/README.md
