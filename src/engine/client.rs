@@ -3,7 +3,7 @@
 
 use super::classify::{classify, Answer, MAY_HAVE_RUN};
 use super::clock::{local_ms, Clock};
-use super::config::{Config, Invalid, MAX_RECV_WINDOW_MS, MAX_TIMEOUT_MS};
+use super::config::{recv_window, timeout_ms, Config, Invalid};
 use super::log::{LogEvent, LogHook, LogKind, Logger};
 use super::outcome::{Kind, Outcome};
 use super::request::{append_cancel_query, OrderRef, CANCEL_PATH};
@@ -24,23 +24,17 @@ const NOT_SENT_BACKOFF: Duration = Duration::from_millis(20);
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CallOptions {
     pub recv_window_ms: Option<i64>,
-    pub total_timeout_ms: Option<i64>,
+    pub total_timeout: Option<Duration>,
 }
 
 impl CallOptions {
     pub fn set_recv_window(&mut self, ms: i64) -> Result<(), Invalid> {
-        if !(1..=MAX_RECV_WINDOW_MS).contains(&ms) {
-            return Err(format!("recvWindow must be 1..={MAX_RECV_WINDOW_MS} ms, got {ms}"));
-        }
-        self.recv_window_ms = Some(ms);
+        self.recv_window_ms = Some(recv_window(ms)?);
         Ok(())
     }
 
     pub fn set_total_timeout(&mut self, ms: i64) -> Result<(), Invalid> {
-        if !(1..=MAX_TIMEOUT_MS).contains(&ms) {
-            return Err(format!("timeout must be 1..={MAX_TIMEOUT_MS} ms, got {ms}"));
-        }
-        self.total_timeout_ms = Some(ms);
+        self.total_timeout = Some(Duration::from_millis(timeout_ms("timeout", ms)?));
         Ok(())
     }
 }
@@ -122,11 +116,10 @@ impl Client {
         if let Err(why) = order.validate() {
             return Outcome::without_answer(Kind::InvalidArgument, format!("{why}; nothing was sent"));
         }
-        let total = opts.total_timeout_ms.map_or(self.total_timeout, |ms| Duration::from_millis(ms as u64));
-        let deadline = Instant::now() + total;
+        let deadline = Instant::now() + opts.total_timeout.unwrap_or(self.total_timeout);
         // Later requests of a call share its deadline; the first one, when
         // nothing preceded it and no override applies, uses the pool's own.
-        let mut shares_deadline = opts.total_timeout_ms.is_some();
+        let mut shares_deadline = opts.total_timeout.is_some();
         if self.clock_sync && self.clock.wants_sync() {
             // On failure the cancel goes ahead on the local clock.
             let _ = self.sync_clock(deadline, true);

@@ -97,10 +97,7 @@ impl Config {
     }
 
     pub fn set_recv_window(&mut self, ms: i64) -> Result<(), Invalid> {
-        if !(1..=MAX_RECV_WINDOW_MS).contains(&ms) {
-            return Err(format!("recvWindow must be 1..={MAX_RECV_WINDOW_MS} ms, got {ms}"));
-        }
-        self.recv_window_ms = Some(ms);
+        self.recv_window_ms = Some(recv_window(ms)?);
         Ok(())
     }
 
@@ -125,13 +122,9 @@ impl Config {
     /// `connect_ms` bounds DNS, TCP connect and the TLS handshake; `total_ms`
     /// bounds the whole call. A connect timeout above the total is capped to it.
     pub fn set_timeouts(&mut self, connect_ms: i64, total_ms: i64) -> Result<(), Invalid> {
-        for (name, v) in [("connect", connect_ms), ("total", total_ms)] {
-            if !(1..=MAX_TIMEOUT_MS).contains(&v) {
-                return Err(format!("{name} timeout must be 1..={MAX_TIMEOUT_MS} ms, got {v}"));
-            }
-        }
-        self.connect_timeout_ms = connect_ms.min(total_ms) as u64;
-        self.total_timeout_ms = total_ms as u64;
+        let (connect, total) = (timeout_ms("connect timeout", connect_ms)?, timeout_ms("total timeout", total_ms)?);
+        self.connect_timeout_ms = connect.min(total);
+        self.total_timeout_ms = total;
         Ok(())
     }
 
@@ -141,12 +134,26 @@ impl Config {
     }
 
     pub fn set_max_retries(&mut self, retries: i64) -> Result<(), Invalid> {
-        if !(0..=MAX_RETRIES).contains(&retries) {
-            return Err(format!("max retries must be 0..={MAX_RETRIES}, got {retries}"));
-        }
-        self.max_retries = retries as u32;
+        self.max_retries = in_range("max retries", retries, 0..=MAX_RETRIES, "")? as u32;
         Ok(())
     }
+}
+
+/// `value` when `range` holds it; otherwise says so, e.g. "recvWindow must
+/// be 1..=60000 ms, got 0".
+fn in_range(what: &str, value: i64, range: std::ops::RangeInclusive<i64>, unit: &str) -> Result<i64, Invalid> {
+    if range.contains(&value) {
+        return Ok(value);
+    }
+    Err(format!("{what} must be {}..={}{unit}, got {value}", range.start(), range.end()))
+}
+
+pub(crate) fn recv_window(ms: i64) -> Result<i64, Invalid> {
+    in_range("recvWindow", ms, 1..=MAX_RECV_WINDOW_MS, " ms")
+}
+
+pub(crate) fn timeout_ms(what: &str, ms: i64) -> Result<u64, Invalid> {
+    Ok(in_range(what, ms, 1..=MAX_TIMEOUT_MS, " ms")? as u64)
 }
 
 /// Reads a PEM file, refusing what is too large to be one.

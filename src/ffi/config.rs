@@ -1,6 +1,6 @@
 use super::hooks::{binance_log_fn, binance_sign_fn, external_signer, log_hook};
 use super::strings::{c_text, str_arg};
-use super::{binance_status, guard, guard_or, try_mut};
+use super::{binance_status, free_handle, guard, guard_or, new_handle, try_mut};
 use crate::engine::config::{Config, Invalid};
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, c_void, CString};
@@ -43,7 +43,7 @@ impl ConfigHandle {
 /// Thread safety: any thread.
 #[no_mangle]
 pub extern "C" fn binance_config_new() -> *mut binance_config {
-    guard_or(std::ptr::null_mut(), || Box::into_raw(Box::<ConfigHandle>::default()).cast())
+    new_handle::<ConfigHandle, _>()
 }
 
 /// Frees a configuration and wipes the keys it holds. Clients built from it
@@ -53,13 +53,7 @@ pub extern "C" fn binance_config_new() -> *mut binance_config {
 /// `cfg`.
 #[no_mangle]
 pub extern "C" fn binance_config_free(cfg: *mut binance_config) {
-    guard_or((), || {
-        if !cfg.is_null() {
-            // SAFETY: non-NULL configs only come from binance_config_new, and
-            // the caller promises to free each once.
-            drop(unsafe { Box::from_raw(cfg.cast::<ConfigHandle>()) });
-        }
-    })
+    free_handle::<ConfigHandle, _>(cfg)
 }
 
 /// Why the last call on `cfg` (a setter, or binance_client_new with it)

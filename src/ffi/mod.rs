@@ -45,6 +45,22 @@ pub(crate) fn guard_or<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or(on_panic)
 }
 
+/// A new `T` behind the opaque C type `C` (a `Box`; one `T` per `C`).
+pub(crate) fn new_handle<T: Default, C>() -> *mut C {
+    guard_or(std::ptr::null_mut(), || Box::into_raw(Box::<T>::default()).cast())
+}
+
+/// Frees a handle made by `new_handle::<T, C>`; NULL does nothing.
+pub(crate) fn free_handle<T, C>(handle: *mut C) {
+    guard_or((), || {
+        if !handle.is_null() {
+            // SAFETY: non-NULL handles of type C only come from
+            // new_handle::<T, C>, and the caller promises to free each once.
+            drop(unsafe { Box::from_raw(handle.cast::<T>()) });
+        }
+    })
+}
+
 /// Borrows a `*const T` handle as `&U`, or returns INVALID_ARGUMENT.
 macro_rules! try_ref {
     ($ptr:expr, $ty:ty) => {{

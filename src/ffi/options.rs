@@ -1,4 +1,4 @@
-use super::{binance_status, guard, guard_or, try_mut};
+use super::{binance_status, free_handle, guard, new_handle, try_mut};
 use crate::engine::client::CallOptions;
 
 /// Opaque per-call options: overrides for one call of
@@ -15,19 +15,13 @@ pub struct binance_call_options {
 /// binance_call_options_free. Returns NULL only on an internal error.
 #[no_mangle]
 pub extern "C" fn binance_call_options_new() -> *mut binance_call_options {
-    guard_or(std::ptr::null_mut(), || Box::into_raw(Box::<CallOptions>::default()).cast())
+    new_handle::<CallOptions, _>()
 }
 
 /// Frees options. NULL: accepted, does nothing.
 #[no_mangle]
 pub extern "C" fn binance_call_options_free(opts: *mut binance_call_options) {
-    guard_or((), || {
-        if !opts.is_null() {
-            // SAFETY: non-NULL options only come from binance_call_options_new,
-            // and the caller promises to free each once.
-            drop(unsafe { Box::from_raw(opts.cast::<CallOptions>()) });
-        }
-    })
+    free_handle::<CallOptions, _>(opts)
 }
 
 /// recvWindow for this call, 1..=60000 ms.

@@ -1,5 +1,5 @@
 use super::strings::c_text;
-use super::{binance_status, guard_or};
+use super::{binance_status, free_handle, guard_or, new_handle};
 use crate::engine::outcome::Outcome;
 use std::ffi::{c_char, CStr, CString};
 
@@ -76,7 +76,7 @@ impl CallDetail {
 /// Returns NULL only on an internal error. Thread safety: any thread.
 #[no_mangle]
 pub extern "C" fn binance_result_new() -> *mut binance_result {
-    guard_or(std::ptr::null_mut(), || Box::into_raw(Box::<CallDetail>::default()).cast())
+    new_handle::<CallDetail, _>()
 }
 
 /// Frees a result object; strings read from it become invalid.
@@ -84,13 +84,7 @@ pub extern "C" fn binance_result_new() -> *mut binance_result {
 /// NULL: accepted, does nothing.
 #[no_mangle]
 pub extern "C" fn binance_result_free(result: *mut binance_result) {
-    guard_or((), || {
-        if !result.is_null() {
-            // SAFETY: non-NULL results only come from binance_result_new,
-            // and the caller promises to free each once.
-            drop(unsafe { Box::from_raw(result.cast::<CallDetail>()) });
-        }
-    })
+    free_handle::<CallDetail, _>(result)
 }
 
 /// Reads one field; a NULL `result` reads as `absent`.
