@@ -16,7 +16,7 @@ C_SIM_FLAGS = --quiet --open-ids 14511,3001,3003,3004,1000-1079,2010,2020,900719
   --fault 5030=503 --fault 5020=502html --fault 2000=html200 --fault 2010=truncated \
   --fault 2020=short --fault 2030=huge --fault 6000=close --fault 7000=slow:3000
 
-.PHONY: all build demo test lint rust-test c-test c-test-asan c-test-valgrind symbols soak header clean
+.PHONY: all build demo test lint rust-test c-test c-test-asan c-test-valgrind quickstart-test symbols soak header clean
 
 all: build
 
@@ -36,6 +36,9 @@ $(OUT)/c-tests-asan: tests/c/test_cancel.c tests/c/check.h include/binance_algo.
 	  -pthread tests/c/test_cancel.c $(LINK) -o $@
 	nm $@ | grep -q __asan_init
 
+$(OUT)/quickstart: examples/quickstart.c include/binance_algo.h build
+	$(CC) $(STRICT) examples/quickstart.c $(LINK) -o $@
+
 $(OUT)/soak: tests/c/soak.c include/binance_algo.h build
 	$(CC) $(STRICT) tests/c/soak.c $(LINK) -o $@
 
@@ -51,7 +54,7 @@ demo: $(OUT)/cancel
 EXTRA_TESTS =
 -include mk/*.mk
 
-test: lint rust-test c-test c-test-asan c-test-valgrind symbols $(EXTRA_TESTS)
+test: lint rust-test c-test c-test-asan c-test-valgrind quickstart-test symbols $(EXTRA_TESTS)
 
 lint:
 	$(CARGO) fmt --check
@@ -72,6 +75,10 @@ c-test-asan: $(OUT)/c-tests-asan
 c-test-valgrind: $(OUT)/c-tests
 	$(WITH_SIM) $(C_SIM_FLAGS) -- valgrind -q --error-exitcode=99 --leak-check=full \
 	  --errors-for-leak-kinds=definite --show-leak-kinds=definite $(OUT)/c-tests
+
+# The README's quick start, as written, cancels an open order.
+quickstart-test: $(OUT)/quickstart
+	$(WITH_SIM) --quiet --open-ids 14511 -- $(OUT)/quickstart
 
 # Not part of `make test`: 100,000 cancels with RSS sampled (SOAK_N to change).
 SOAK_N ?= 100000

@@ -96,4 +96,4 @@ install-test: build
 
 # The code blocks of bindings/README.md are taken from files tested above.
 snippet-test:
-	$(PYTHON) scripts/check-snippets.py bindings/README.md
+	$(PYTHON) scripts/check-snippets.py README.md bindings/README.md
