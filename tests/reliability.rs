@@ -162,3 +162,16 @@ fn warm_opens_connections_and_syncs_ahead_of_the_first_cancel() {
     let dead = Client::new(&config(&format!("http://127.0.0.1:{port}"))).unwrap();
     assert_eq!(dead.warm(2).kind, Kind::Transport);
 }
+
+#[test]
+fn a_sync_that_uses_up_the_time_leaves_the_cancel_unsent_not_unknown() {
+    // A server that accepts but never answers: the clock sync eats the
+    // whole budget, so the cancel itself must never be attempted.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut cfg = config(&format!("http://127.0.0.1:{port}"));
+    cfg.set_timeouts(200, 200).unwrap();
+    let out = Client::new(&cfg).unwrap().cancel(1);
+    assert_eq!((out.kind, out.attempts), (Kind::Transport, 0), "{}", out.message);
+    drop(listener);
+}

@@ -129,6 +129,14 @@ impl Client {
         let mut attempt = 1;
         loop {
             let budget = deadline.saturating_duration_since(Instant::now());
+            if budget.is_zero() {
+                // Only after a sync that used up the time: ureq would fail
+                // this as a timeout indistinguishable from one after sending.
+                return Outcome::without_answer(
+                    Kind::Transport,
+                    "request not sent: the total timeout ran out before it (clock sync); safe to retry",
+                );
+            }
             let mut out = self.send_cancel(order, opts, attempt, shares_deadline.then_some(budget));
             // A failed signature means this attempt was never made.
             out.attempts = if out.kind == Kind::SignerFailed { attempt - 1 } else { attempt };

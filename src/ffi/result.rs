@@ -1,7 +1,8 @@
 use super::strings::c_text;
 use super::{binance_status, free_handle, guard_or, new_handle};
 use crate::engine::outcome::Outcome;
-use std::ffi::{c_char, CStr, CString};
+use std::borrow::Cow;
+use std::ffi::{c_char, CStr};
 
 /// Opaque per-call detail: HTTP status, exchange code and message,
 /// Retry-After, weight headers and a human-readable message. The caller
@@ -16,8 +17,9 @@ pub(crate) struct CallDetail {
     status: binance_status,
     http_status: u16,
     exchange_code: i64,
-    exchange_msg: CString,
-    message: CString,
+    // Static text until a call fills them: a reset allocates nothing.
+    exchange_msg: Cow<'static, CStr>,
+    message: Cow<'static, CStr>,
     retry_after_s: i64,
     used_weight_ip_1m: i64,
     used_weight_uid_1m: i64,
@@ -31,8 +33,8 @@ impl Default for CallDetail {
             status: binance_status::BINANCE_ERR_INTERNAL,
             http_status: 0,
             exchange_code: 0,
-            exchange_msg: CString::default(),
-            message: c_text("internal error: the call did not complete"),
+            exchange_msg: Cow::Borrowed(c""),
+            message: Cow::Borrowed(c"internal error: the call did not complete"),
             retry_after_s: -1,
             used_weight_ip_1m: -1,
             used_weight_uid_1m: -1,
@@ -59,8 +61,8 @@ impl CallDetail {
             status,
             http_status: o.http_status,
             exchange_code: o.exchange_code,
-            exchange_msg: c_text(&o.exchange_msg),
-            message: c_text(&o.message),
+            exchange_msg: Cow::Owned(c_text(&o.exchange_msg)),
+            message: Cow::Owned(c_text(&o.message)),
             retry_after_s: o.retry_after_s.unwrap_or(-1),
             used_weight_ip_1m: o.used_weight_ip_1m.unwrap_or(-1),
             used_weight_uid_1m: o.used_weight_uid_1m.unwrap_or(-1),
