@@ -199,3 +199,90 @@ proptest! {
         binance_client_free(real);
     }
 }
+
+/// A client on a loopback port nobody listens on: whatever is sent comes
+/// back TRANSPORT at once.
+fn dead_client() -> *mut binance_client {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let cfg = binance_config_new();
+    let (key, url) = (CString::new("k").unwrap(), CString::new(format!("http://127.0.0.1:{port}")).unwrap());
+    binance_config_set_api_key(cfg, key.as_ptr());
+    binance_config_set_secret_key(cfg, key.as_ptr());
+    binance_config_set_base_url(cfg, url.as_ptr());
+    binance_config_set_max_retries(cfg, 0);
+    binance_config_set_clock_sync(cfg, 0);
+    let mut client = null_mut();
+    assert_eq!(binance_client_new(cfg, &mut client), BINANCE_OK);
+    binance_config_free(cfg);
+    client
+}
+
+/// What the library accepts as a clientAlgoId.
+fn valid_client_id(bytes: &[u8]) -> bool {
+    (1..=36).contains(&bytes.len()) && bytes.iter().all(|b| b.is_ascii_alphanumeric() || b".:/_-".contains(b))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// The key, signer and logger setters, and the per-call options, with
+    /// anything: a status and a message, never a crash.
+    #[test]
+    fn key_and_option_entry_points_take_anything(
+        pem in c_arg(), passphrase in c_arg(), path in c_arg(), null_cfg in any::<bool>(),
+        window in any::<i64>(), timeout in any::<i64>(), null_opts in any::<bool>(),
+    ) {
+        let cfg = if null_cfg { null_mut() } else { binance_config_new() };
+        for st in [
+            binance_config_set_private_key(cfg, ptr(&pem), ptr(&passphrase)),
+            binance_config_set_private_key_file(cfg, ptr(&path), ptr(&passphrase)),
+            binance_config_set_signer(cfg, None, null_mut()),
+            binance_config_set_logger(cfg, None, null_mut()),
+        ] {
+            prop_assert!(st == BINANCE_OK || st == BINANCE_ERR_INVALID_ARGUMENT);
+        }
+        prop_assert!(!binance_config_last_error(cfg).is_null());
+        binance_config_free(cfg);
+
+        let opts = if null_opts { null_mut() } else { binance_call_options_new() };
+        let st = binance_call_options_set_recv_window(opts, window);
+        prop_assert_eq!(st == BINANCE_OK, !null_opts && (1..=60_000).contains(&window));
+        let st = binance_call_options_set_timeout(opts, timeout);
+        prop_assert_eq!(st == BINANCE_OK, !null_opts && (1..=600_000).contains(&timeout));
+        binance_call_options_free(opts);
+    }
+
+    /// Cancels and dry runs by clientAlgoId with any bytes, and warm-ups with
+    /// any count: invalid input sends nothing; valid input is signed (dry run)
+    /// or sent (TRANSPORT here).
+    #[test]
+    fn client_id_presign_and_warm_take_anything(id in any::<Vec<u8>>(), null_id in any::<bool>(), algo_id in any::<i64>(), connections in -2i32..70) {
+        let client = dead_client();
+        let mut id = id;
+        id.retain(|&b| b != 0);
+        let valid = !null_id && valid_client_id(&id);
+        let id = CString::new(id).unwrap();
+        let id_ptr = if null_id { null() } else { id.as_ptr() };
+        let detail = binance_result_new();
+        let mut json: *mut c_char = 0x1 as *mut _;
+        let st = binance_cancel_by_client_algo_id(client, id_ptr, null(), detail, &mut json);
+        prop_assert_eq!(st, if valid { BINANCE_ERR_TRANSPORT } else { BINANCE_ERR_INVALID_ARGUMENT });
+        prop_assert!(json.is_null());
+        prop_assert_eq!(binance_result_attempts(detail), i32::from(valid));
+
+        let st = binance_presign_cancel_by_client_algo_id(client, id_ptr, null(), &mut json);
+        prop_assert_eq!(st == BINANCE_OK, valid);
+        prop_assert_eq!(!json.is_null(), valid);
+        binance_string_free(json);
+        let st = binance_presign_cancel(client, algo_id, null(), &mut json);
+        prop_assert_eq!(st == BINANCE_OK, algo_id > 0);
+        binance_string_free(json);
+
+        let st = binance_client_warm(client, connections, detail);
+        let in_range = (1..=64).contains(&connections);
+        prop_assert_eq!(st, if in_range { BINANCE_ERR_TRANSPORT } else { BINANCE_ERR_INVALID_ARGUMENT });
+        prop_assert!(!binance_result_message(detail).is_null());
+        binance_result_free(detail);
+        binance_client_free(client);
+    }
+}
