@@ -220,8 +220,9 @@ def test_close_waits_for_calls_in_flight(sim_url):
     while client._calls == 0 and time.monotonic() < deadline:  # the call is in flight (a 500 ms answer)
         time.sleep(0.005)
     client.close()
-    assert seen and seen[0].http_status == 400  # a real answer, not a freed client
+    # close() returns once the C call has; the worker appends just after it.
     worker.join()
+    assert seen and seen[0].http_status == 400  # a real answer, not a freed client
     client.close()  # idempotent
     with pytest.raises(binance_algo.InvalidArgument):
         client.cancel(2003)  # the C library refuses the NULL client
