@@ -125,16 +125,7 @@ proptest! {
                 let _ = tcp.write_all(&answer);
             }
         });
-        let cfg = binance_config_new();
-        let (key, url) = (CString::new("k").unwrap(), CString::new(format!("http://127.0.0.1:{port}")).unwrap());
-        binance_config_set_api_key(cfg, key.as_ptr());
-        binance_config_set_secret_key(cfg, key.as_ptr());
-        binance_config_set_base_url(cfg, url.as_ptr());
-        binance_config_set_clock_sync(cfg, 0);
-        binance_config_set_timeouts(cfg, 2_000, 2_000);
-        let mut client = null_mut();
-        prop_assert_eq!(binance_client_new(cfg, &mut client), BINANCE_OK);
-        binance_config_free(cfg);
+        let client = client_at(port);
         let detail = binance_result_new();
         let mut json: *mut c_char = null_mut();
         let st = binance_cancel_algo_order_ex(client, id, detail, &mut json);
@@ -162,18 +153,7 @@ proptest! {
     fn client_entry_points_take_any_mix_of_nulls(
         null_ctx in any::<bool>(), null_detail in any::<bool>(), null_out in any::<bool>(), id in any::<i64>(),
     ) {
-        // A port nobody listens on: anything sent would come back TRANSPORT.
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let cfg = binance_config_new();
-        let (key, url) = (CString::new("k").unwrap(), CString::new(format!("http://127.0.0.1:{port}")).unwrap());
-        binance_config_set_api_key(cfg, key.as_ptr());
-        binance_config_set_secret_key(cfg, key.as_ptr());
-        binance_config_set_base_url(cfg, url.as_ptr());
-        binance_config_set_max_retries(cfg, 0);
-        binance_config_set_clock_sync(cfg, 0);
-        let mut real = null_mut();
-        prop_assert_eq!(binance_client_new(cfg, &mut real), BINANCE_OK);
-        binance_config_free(cfg);
+        let real = dead_client();
         let ctx = if null_ctx { null_mut() } else { real };
         let detail = if null_detail { null_mut() } else { binance_result_new() };
         let mut json: *mut c_char = 0x1 as *mut _;
@@ -203,7 +183,11 @@ proptest! {
 /// A client on a loopback port nobody listens on: whatever is sent comes
 /// back TRANSPORT at once.
 fn dead_client() -> *mut binance_client {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    client_at(TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port())
+}
+
+/// A client of http://127.0.0.1:PORT: no clock sync, no retries, 2 s timeouts.
+fn client_at(port: u16) -> *mut binance_client {
     let cfg = binance_config_new();
     let (key, url) = (CString::new("k").unwrap(), CString::new(format!("http://127.0.0.1:{port}")).unwrap());
     binance_config_set_api_key(cfg, key.as_ptr());
@@ -211,6 +195,7 @@ fn dead_client() -> *mut binance_client {
     binance_config_set_base_url(cfg, url.as_ptr());
     binance_config_set_max_retries(cfg, 0);
     binance_config_set_clock_sync(cfg, 0);
+    binance_config_set_timeouts(cfg, 2_000, 2_000);
     let mut client = null_mut();
     assert_eq!(binance_client_new(cfg, &mut client), BINANCE_OK);
     binance_config_free(cfg);

@@ -40,17 +40,10 @@ impl OrderRef<'_> {
 
 /// `name=value&...&signature=<sig>`: every value percent-encoded before
 /// signing, the signature (encoded too: base64 has `+/=`) last, as
-/// binance-api.md requires. The body of this DELETE is empty, so the query
-/// alone is totalParams.
-pub fn signed_query(params: &[(&str, &str)], signer: &Signer) -> Result<String, String> {
-    let mut q = String::with_capacity(160);
-    append_signed_query(&mut q, params, signer)?;
-    Ok(q)
-}
-
-/// `signed_query` appended to `out` (e.g. after `https://host/path?`), so a
-/// URL is built in one allocation.
-pub fn append_signed_query(out: &mut String, params: &[(&str, &str)], signer: &Signer) -> Result<(), String> {
+/// binance-api.md requires; appended to `out` (after `https://host/path?`)
+/// so a URL is built in one allocation. The body of this DELETE is empty,
+/// so the query alone is totalParams.
+fn append_signed_query(out: &mut String, params: &[(&str, &str)], signer: &Signer) -> Result<(), String> {
     let start = out.len();
     for (i, (name, value)) in params.iter().enumerate() {
         if i > 0 {
@@ -66,19 +59,8 @@ pub fn append_signed_query(out: &mut String, params: &[(&str, &str)], signer: &S
     Ok(())
 }
 
-/// The cancel's query: the order, then `recvWindow` only when configured,
-/// then `timestamp` (Unix milliseconds).
-pub fn cancel_query(
-    order: OrderRef<'_>,
-    recv_window_ms: Option<i64>,
-    timestamp_ms: i64,
-    signer: &Signer,
-) -> Result<String, String> {
-    let mut q = String::with_capacity(160);
-    append_cancel_query(&mut q, order, recv_window_ms, timestamp_ms, signer)?;
-    Ok(q)
-}
-
+/// The cancel's query, appended to `out`: the order, then `recvWindow`
+/// only when configured, then `timestamp` (Unix milliseconds), signed.
 pub fn append_cancel_query(
     out: &mut String,
     order: OrderRef<'_>,
@@ -112,6 +94,11 @@ mod tests {
 
     fn hmac() -> Signer {
         Signer::Hmac(Secret::new(SECRET))
+    }
+
+    fn cancel_query(order: OrderRef<'_>, window: Option<i64>, ts: i64, signer: &Signer) -> Result<String, String> {
+        let mut q = String::new();
+        append_cancel_query(&mut q, order, window, ts, signer).map(|()| q)
     }
 
     #[test]
@@ -156,7 +143,9 @@ mod tests {
 
     #[test]
     fn values_are_encoded_before_signing() {
-        let q = signed_query(&[("clientAlgoId", "a b/é")], &hmac()).unwrap();
+        let mut q = "https://h/p?".to_owned();
+        append_signed_query(&mut q, &[("clientAlgoId", "a b/é")], &hmac()).unwrap();
+        let q = q.strip_prefix("https://h/p?").unwrap();
         let (payload, sig) = q.split_once("&signature=").unwrap();
         assert_eq!(payload, "clientAlgoId=a%20b%2F%C3%A9");
         assert_eq!(sig, hmac_sha256_hex(SECRET.as_bytes(), payload.as_bytes()));
