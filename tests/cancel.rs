@@ -202,6 +202,20 @@ fn a_connection_closed_while_idle_costs_a_reconnect_not_an_unknown() {
 }
 
 #[test]
+fn a_connection_with_stray_bytes_is_not_reused() {
+    let sim = sim(&[1, 2], vec![(1, Fault::Stray)]);
+    let c = client(&sim);
+    assert_eq!(c.cancel(1).kind, Kind::Ok);
+    // The stray bytes arrive 50 ms after the answer, once the connection is
+    // back in the pool: only the probe before reuse can see them.
+    std::thread::sleep(Duration::from_millis(300));
+    let out = c.cancel(2);
+    assert_eq!(out.kind, Kind::Ok, "{}", out.message);
+    assert_eq!(sim.connections(), 2);
+    assert_eq!(sim.cancel_requests(), 2);
+}
+
+#[test]
 fn eight_threads_share_one_client() {
     let ids: Vec<i64> = (1000..1080).collect();
     let sim = sim(&ids, vec![]);

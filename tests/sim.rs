@@ -451,6 +451,7 @@ fn fault_specs_parse_and_print() {
         ("truncated", Fault::Truncated),
         ("short", Fault::ShortBody),
         ("huge", Fault::Huge),
+        ("stray", Fault::Stray),
     ];
     for (spec, fault) in cases {
         assert_eq!(spec.parse::<Fault>(), Ok(fault), "{spec}");

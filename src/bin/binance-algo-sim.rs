@@ -28,7 +28,7 @@ Options:
                        they get algo ids 8000000000, 8000000001, ... in order, for --fault
   --fault ID=SPEC      fault for every cancel of algo id ID (repeatable); SPEC is one of
                        429[:S] 418[:S] 500 503 502html 404html slow:MS close
-                       html200 truncated short huge
+                       html200 truncated short huge stray
   --clock-offset-ms N  server clock = local clock + N (may be negative)
   --idle-timeout-ms N  close keep-alive connections idle for N ms (default 30000, 0 = never)
   --port-file PATH     once listening, write the port and a newline to PATH (atomically)

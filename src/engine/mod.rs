@@ -9,4 +9,5 @@ pub mod request;
 pub mod secret;
 pub mod sign;
 pub mod signer;
+pub mod tcp;
 pub mod transport;

@@ -2,15 +2,17 @@
 //! report: whether the request could have left this process.
 //!
 //! Everything that fails while resolving or connecting (DNS, TCP connect, TLS
-//! handshake, connect timeout) is tagged `NotSent` by wrapping ureq's resolver
-//! and connector. Any other failure happened with a connection in hand, after
-//! the request may have been written, so it is reported as `MaybeSent`.
-//! ureq 3.5 neither retries nor resends (its pool probes an idle connection
-//! before reuse, so one the server closed costs a reconnect, not a resend), and
-//! redirects are off: a request goes out at most once.
+//! handshake, connect timeout) is tagged `NotSent` by our resolver and
+//! connector (the socket is tcp.rs, TLS is ureq's rustls). Any other failure
+//! happened with a connection in hand, after the request may have been
+//! written, so it is reported as `MaybeSent`. ureq 3.5 neither retries nor
+//! resends (its pool has the socket probe an idle connection before reuse, so
+//! one the server closed costs a reconnect, not a resend), and redirects are
+//! off: a request goes out at most once.
 
 use super::classify::{header_int, Answer, BodyProblem};
 use super::config::{Config, BODY_CAP_BYTES};
+use super::tcp;
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -20,7 +22,7 @@ use ureq::config::AutoHeaderValue;
 use ureq::http::Uri;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport};
+use ureq::unversioned::transport::{ConnectionDetails, Connector, NextTimeout, RustlsConnector, Transport};
 use ureq::Agent;
 
 /// Why no answer was read; the text is the cause only, for the caller to
@@ -72,7 +74,7 @@ impl Http {
             .tls_config(tls.build())
             .build();
         let dns = Arc::new(DnsCache::default());
-        let connector = NotSentConnector { inner: DefaultConnector::new(), dns: dns.clone() };
+        let connector = NotSentConnector { tls: RustlsConnector::default(), dns: dns.clone() };
         let resolver = NotSentResolver { inner: DefaultResolver::default(), dns };
         Http {
             agent: Agent::with_parts(agent_config, connector, resolver),
@@ -158,26 +160,28 @@ fn not_sent(e: &ureq::Error) -> Option<&ureq::Error> {
     }
 }
 
+/// Our TCP socket (see tcp.rs), wrapped in ureq's rustls for https.
 #[derive(Debug)]
 struct NotSentConnector {
-    inner: DefaultConnector,
+    tls: RustlsConnector,
     dns: Arc<DnsCache>,
 }
 
 impl Connector for NotSentConnector {
     type Out = Box<dyn Transport>;
 
-    fn connect(&self, details: &ConnectionDetails, chained: Option<()>) -> Result<Option<Self::Out>, ureq::Error> {
-        let failed = |e| {
+    fn connect(&self, details: &ConnectionDetails, _: Option<()>) -> Result<Option<Self::Out>, ureq::Error> {
+        let connected = tcp::connect(details).and_then(|socket| self.tls.connect(details, Some(socket)));
+        match connected {
+            Ok(Some(transport)) => Ok(Some(transport.boxed())),
+            Ok(None) => Err(ureq::Error::ConnectionFailed),
+            Err(e) => Err(e),
+        }
+        .map_err(|e| {
             // The host may have moved: look it up afresh next time.
             self.dns.forget();
-            Err(tag(e))
-        };
-        match self.inner.connect(details, chained) {
-            Ok(Some(transport)) => Ok(Some(transport)),
-            Ok(None) => failed(ureq::Error::ConnectionFailed),
-            Err(e) => failed(e),
-        }
+            tag(e)
+        })
     }
 }
 

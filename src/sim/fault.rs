@@ -39,6 +39,9 @@ pub enum Fault {
     ShortBody,
     /// 200 with a 10 MiB JSON body. Spec `huge`.
     Huge,
+    /// The normal answer, then stray bytes on the kept-alive connection.
+    /// Spec `stray`.
+    Stray,
 }
 
 /// Size of the `Huge` body.
@@ -78,6 +81,7 @@ impl Fault {
             Fault::Close => Reply::new(execute(json), Delivery::Hangup),
             Fault::Truncated => Reply::new(execute(json), Delivery::Truncated),
             Fault::ShortBody => Reply::new(execute(json), Delivery::ShortBody),
+            Fault::Stray => Reply::new(execute(json), Delivery::Stray),
         }
     }
 }
@@ -118,6 +122,7 @@ impl FromStr for Fault {
             "truncated" => Fault::Truncated,
             "short" => Fault::ShortBody,
             "huge" => Fault::Huge,
+            "stray" => Fault::Stray,
             _ => return Err(format!("unknown fault {spec:?}")),
         };
         Ok(fault)
@@ -140,6 +145,7 @@ impl fmt::Display for Fault {
             Fault::Truncated => f.write_str("truncated"),
             Fault::ShortBody => f.write_str("short"),
             Fault::Huge => f.write_str("huge"),
+            Fault::Stray => f.write_str("stray"),
         }
     }
 }

@@ -167,7 +167,14 @@ pub(crate) enum Delivery {
     ShortBody,
     /// Nothing at all: close without answering.
     Hangup,
+    /// The whole answer, then, `STRAY_AFTER` later, bytes nobody asked for
+    /// on the kept-alive connection: a client must not send its next request
+    /// on it.
+    Stray,
 }
+
+pub(crate) const STRAY_AFTER: Duration = Duration::from_millis(50);
+pub(crate) const STRAY_BYTES: &[u8] = b"stray bytes nobody asked for\r\n";
 
 pub(crate) struct Reply {
     pub response: Response,
@@ -187,7 +194,7 @@ impl Reply {
 
     /// Whether the connection stays open after this reply.
     pub fn keeps_alive(&self, request_keep_alive: bool) -> bool {
-        request_keep_alive && self.delivery == Delivery::Full
+        request_keep_alive && matches!(self.delivery, Delivery::Full | Delivery::Stray)
     }
 
     /// The response head and the part of the body to send. Kept apart so a
@@ -195,7 +202,7 @@ impl Reply {
     pub fn wire(&self, request_keep_alive: bool) -> (Vec<u8>, &[u8]) {
         let r = &self.response;
         let (declared, body) = match self.delivery {
-            Delivery::Full => (r.body.len(), &r.body[..]),
+            Delivery::Full | Delivery::Stray => (r.body.len(), &r.body[..]),
             Delivery::Truncated => (r.body.len(), &r.body[..r.body.len() / 2]),
             Delivery::ShortBody => (r.body.len() + 100, &r.body[..]),
             Delivery::Hangup => return (Vec::new(), &[]),

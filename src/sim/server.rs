@@ -9,7 +9,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use super::exchange::{self, Exchange, CANCEL_PATH, JSON};
-use super::http::{self, Delivery, Parse, Reply, Request, Response};
+use super::http::{self, Delivery, Parse, Reply, Request, Response, STRAY_AFTER, STRAY_BYTES};
 use super::SimConfig;
 
 /// How often blocked threads look at the stop flag; bounds how long `stop` takes.
@@ -145,6 +145,11 @@ fn respond(stream: &mut TcpStream, shared: &Shared, req: &Request) -> bool {
     if !(send(stream, shared, &head) && send(stream, shared, body)) {
         return false;
     }
+    if reply.delivery == Delivery::Stray
+        && !(sleep_unless_stopped(shared, STRAY_AFTER) && send(stream, shared, STRAY_BYTES))
+    {
+        return false;
+    }
     if reply.keeps_alive(req.keep_alive) {
         return true;
     }
@@ -190,6 +195,7 @@ fn log(req: &Request, reply: &Reply) {
         Delivery::Truncated => format!("{status}, body cut to half"),
         Delivery::ShortBody => format!("{status}, body shorter than Content-Length"),
         Delivery::Hangup => format!("connection closed without answer (would have been {status})"),
+        Delivery::Stray => format!("{status}, then stray bytes {} ms later", STRAY_AFTER.as_millis()),
     };
     let delay = if reply.delay.is_zero() { String::new() } else { format!(" after {} ms", reply.delay.as_millis()) };
     eprintln!("sim: {} {}{algo} -> {outcome}{delay}", req.method, req.path());

@@ -1,0 +1,229 @@
+//! The TCP socket under ureq (and under its rustls layer), made for one short
+//! request per call on a kept-alive connection.
+//!
+//! ureq's own TCP transport spends eight syscalls per call besides the one
+//! write and one read: it probes the connection (non-blocking toggle, read,
+//! toggle back) both when the pool takes it back and when it hands it out,
+//! and it sets both socket timeouts again on every call because the remaining
+//! budget shrinks by microseconds. This one probes once, when the connection
+//! is handed out, and sets a timeout only when its whole-millisecond value
+//! changes.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+use std::{cmp, fmt};
+use ureq::unversioned::transport::{Buffers, ConnectionDetails, LazyBuffers, NextTimeout, ShutdownHandle, Transport};
+
+/// The least time one address gets when several share the connect budget.
+const MIN_PER_ADDRESS: Duration = Duration::from_millis(10);
+
+pub struct Tcp {
+    /// Shared weakly with the ureq Agent, which may shut it down.
+    stream: Arc<TcpStream>,
+    buffers: LazyBuffers,
+    /// The timeouts now set on the socket, in whole milliseconds.
+    read_ms: Option<u64>,
+    write_ms: Option<u64>,
+    /// Bytes moved since the last `is_open`.
+    used: bool,
+}
+
+impl Tcp {
+    fn new(stream: TcpStream, buffers: LazyBuffers) -> Self {
+        Tcp { stream: Arc::new(stream), buffers, read_ms: None, write_ms: None, used: false }
+    }
+}
+
+impl fmt::Debug for Tcp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tcp").field("peer", &self.stream.peer_addr().ok()).finish()
+    }
+}
+
+/// Connects to the first resolved address that answers, sharing the connect
+/// budget among the addresses still to try.
+pub fn connect(details: &ConnectionDetails) -> Result<Tcp, ureq::Error> {
+    let budget = details.timeout;
+    let started = Instant::now();
+    let mut last = None;
+    for (i, addr) in details.addrs.iter().enumerate() {
+        let left = budget.not_zero().map(|t| t.saturating_sub(started.elapsed()));
+        if left.is_some_and(|l| l.is_zero()) {
+            return Err(ureq::Error::Timeout(budget.reason));
+        }
+        let share = left.map(|l| cmp::max(l / (details.addrs.len() - i) as u32, MIN_PER_ADDRESS));
+        match connect_one(addr, share) {
+            Ok(stream) => {
+                if details.config.no_delay() {
+                    stream.set_nodelay(true)?;
+                }
+                let buffers = LazyBuffers::new(details.config.input_buffer_size(), details.config.output_buffer_size());
+                let tcp = Tcp::new(stream, buffers);
+                (details.register_shutdown)(Arc::downgrade(&tcp.stream) as Weak<dyn ShutdownHandle>)?;
+                return Ok(tcp);
+            }
+            Err(e) if is_timeout(&e) => last = Some(ureq::Error::Timeout(budget.reason)),
+            Err(e) => last = Some(e.into()),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address to connect to").into()))
+}
+
+fn connect_one(addr: &SocketAddr, timeout: Option<Duration>) -> io::Result<TcpStream> {
+    match timeout {
+        Some(t) => TcpStream::connect_timeout(addr, t),
+        None => TcpStream::connect(addr),
+    }
+}
+
+/// A socket timeout expiring shows as EAGAIN on Linux, ETIMEDOUT elsewhere.
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
+}
+
+/// The budget left for one read or write; an expired one fails here, since a
+/// socket cannot be given a zero timeout.
+fn left(timeout: NextTimeout) -> Result<Option<Duration>, ureq::Error> {
+    if timeout.after.is_zero() {
+        return Err(ureq::Error::Timeout(timeout.reason));
+    }
+    Ok(timeout.not_zero().map(|t| *t))
+}
+
+/// Sets a socket timeout unless it already has this value in whole
+/// milliseconds. Rounding down keeps every deadline (it can fire up to 1 ms
+/// early, finer than the kernel's own tick) and lets consecutive calls, whose
+/// budgets differ by microseconds, skip the syscall.
+fn update(
+    stream: &TcpStream,
+    now_set: &mut Option<u64>,
+    timeout: Option<Duration>,
+    set: fn(&TcpStream, Option<Duration>) -> io::Result<()>,
+) -> io::Result<()> {
+    let ms = timeout.map(|t| cmp::max(t.as_millis(), 1) as u64);
+    if ms != *now_set {
+        set(stream, ms.map(Duration::from_millis))?;
+        *now_set = ms;
+    }
+    Ok(())
+}
+
+fn io_error(e: io::Error, reason: ureq::Timeout) -> ureq::Error {
+    if is_timeout(&e) {
+        ureq::Error::Timeout(reason)
+    } else {
+        e.into()
+    }
+}
+
+impl Transport for Tcp {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        let timeout = timeout.for_write();
+        let left = left(timeout)?;
+        self.used = true;
+        update(&self.stream, &mut self.write_ms, left, TcpStream::set_write_timeout)?;
+        (&*self.stream).write_all(&self.buffers.output()[..amount]).map_err(|e| io_error(e, timeout.reason))
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        let timeout = timeout.for_read();
+        let budget = left(timeout)?;
+        self.used = true;
+        let started = Instant::now();
+        let mut left = budget;
+        loop {
+            update(&self.stream, &mut self.read_ms, left, TcpStream::set_read_timeout)?;
+            match (&*self.stream).read(self.buffers.input_append_buf()) {
+                Ok(n) => {
+                    self.buffers.input_appended(n);
+                    return Ok(n > 0);
+                }
+                // Linux does not restart a socket read that has a timeout.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    left = budget.map(|b| b.saturating_sub(started.elapsed()));
+                    if left.is_some_and(|l| l.is_zero()) {
+                        return Err(ureq::Error::Timeout(timeout.reason));
+                    }
+                }
+                Err(e) => return Err(io_error(e, timeout.reason)),
+            }
+        }
+    }
+
+    /// ureq asks this when its pool takes the connection back, right after the
+    /// answer was read, and again when it hands the connection out. Only the
+    /// second can see anything new (the server closed it, or sent bytes nobody
+    /// asked for, while it sat idle), and it would see all the first could.
+    fn is_open(&mut self) -> bool {
+        std::mem::take(&mut self.used) || idle_and_open(&self.stream)
+    }
+}
+
+/// Open, with nothing waiting to be read.
+fn idle_and_open(stream: &TcpStream) -> bool {
+    let probe = || -> io::Result<bool> {
+        stream.set_nonblocking(true)?;
+        let quiet = matches!(stream.peek(&mut [0]), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+        stream.set_nonblocking(false)?;
+        Ok(quiet)
+    };
+    probe().unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    fn pair() -> (Tcp, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        (Tcp::new(client, LazyBuffers::new(1024, 1024)), server)
+    }
+
+    #[test]
+    fn a_timeout_is_set_again_only_when_its_whole_milliseconds_change() {
+        let (tcp, _server) = pair();
+        let mut now_set = None;
+        let mut set_to = |micros: Option<u64>| {
+            update(&tcp.stream, &mut now_set, micros.map(Duration::from_micros), TcpStream::set_read_timeout).unwrap();
+            tcp.stream.read_timeout().unwrap()
+        };
+        // The kernel keeps timeouts in ticks: read back, they are near, not equal.
+        let near = |got: Option<Duration>, ms: u64| {
+            got.is_some_and(|d| d.abs_diff(Duration::from_millis(ms)).as_millis() < 20)
+        };
+        assert!(near(set_to(Some(9_000_900)), 9_000));
+        // Behind its back: an update that is skipped leaves this in place.
+        tcp.stream.set_read_timeout(Some(Duration::from_secs(77))).unwrap();
+        assert_eq!(set_to(Some(9_000_100)), Some(Duration::from_secs(77)), "same whole ms: no syscall");
+        assert!(near(set_to(Some(7_000_100)), 7_000));
+        let tiny = set_to(Some(300)).unwrap();
+        assert!(!tiny.is_zero() && tiny < Duration::from_millis(20), "never zero: {tiny:?}");
+        assert_eq!(set_to(None), None);
+    }
+
+    #[test]
+    fn only_an_idle_quiet_connection_is_open() {
+        let (mut tcp, mut server) = pair();
+        assert!(tcp.is_open());
+        server.write_all(b"x").unwrap();
+        // Right after I/O (the pool taking the connection back) it is not probed...
+        tcp.used = true;
+        tcp.stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        assert_eq!(tcp.stream.peek(&mut [0]).unwrap(), 1, "the byte has arrived");
+        assert!(tcp.is_open());
+        // ...but before reuse it is, and the stray byte condemns it.
+        assert!(!tcp.is_open());
+        let (mut tcp, server) = pair();
+        drop(server);
+        assert!(!tcp.is_open(), "closed by the peer");
+    }
+}
