@@ -24,6 +24,34 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// JSON (and near-JSON) whose keys and values trip a reader up: repeats,
+/// escaped keys, wrong types, nesting, numbers out of range, other top-level
+/// values, trailing bytes.
+fn tricky_json() -> impl Strategy<Value = String> {
+    let key = prop::sample::select(vec!["code", "success", "msg", "c\\u006fde", "m\\u0073g", "algoId", "Code"]);
+    let value = prop::sample::select(vec![
+        "0",
+        "-20124",
+        "1.5",
+        "1e3",
+        "9223372036854775808",
+        "-1007",
+        "\"OK\"",
+        "\"\\u00e9\\n\"",
+        "true",
+        "false",
+        "null",
+        "[1,{\"code\":2}]",
+        "{\"msg\":\"inner\",\"code\":-1}",
+    ]);
+    let object = prop::collection::vec((key, value), 0..6)
+        .prop_map(|kv| format!("{{{}}}", kv.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect::<Vec<_>>().join(",")));
+    let top = prop::sample::select(vec!["", " \n", "[1,2]", "\"x\"", "null", "12", "true"]);
+    let tail = prop::sample::select(vec!["", " ", "\n", "x", "}", ",{}"]);
+    (prop_oneof![object, top.prop_map(str::to_owned)], tail, any::<bool>())
+        .prop_map(|(json, tail, pad)| format!("{}{json}{tail}", if pad { " " } else { "" }))
+}
+
 /// A NUL-terminated C string of arbitrary bytes, or NULL.
 fn c_arg() -> impl Strategy<Value = Option<CString>> {
     proptest::option::of(any::<Vec<u8>>().prop_map(|mut b| {
@@ -70,6 +98,26 @@ proptest! {
         } else {
             prop_assert_eq!(out.kind, Kind::UnknownOutcome);
         }
+    }
+
+    #[test]
+    fn fields_are_read_as_a_json_tree_would_read_them(status in prop::sample::select(vec![200u16, 400, 503]), body in tricky_json()) {
+        let tree = serde_json::from_str::<serde_json::Value>(&body).ok();
+        let field = |name: &str| tree.as_ref().and_then(|t| t.get(name));
+        let out = classify(Answer {
+            status,
+            body: Ok(body.clone().into_bytes()),
+            retry_after_s: None,
+            used_weight_ip_1m: None,
+            used_weight_uid_1m: None,
+        });
+        prop_assert_eq!(out.exchange_code, field("code").and_then(serde_json::Value::as_i64).unwrap_or(0));
+        prop_assert_eq!(out.exchange_msg.as_str(), field("msg").and_then(serde_json::Value::as_str).unwrap_or(""));
+        prop_assert_eq!(out.body.is_some(), tree.is_some(), "{}", body);
+        let ok = status == 200
+            && field("success").and_then(serde_json::Value::as_bool) == Some(true)
+            && field("code").and_then(serde_json::Value::as_i64).unwrap_or(0) == 0;
+        prop_assert_eq!(out.kind == Kind::Ok, ok, "{}", body);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! unrecognised is UnknownOutcome: never guess "not executed".
 
 use super::outcome::{Kind, Outcome};
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
+use std::fmt::{self, Write};
 
 /// What came back over HTTP, before interpretation.
 #[derive(Debug)]
@@ -47,12 +49,12 @@ pub fn classify(answer: Answer) -> Outcome {
         }
     };
 
-    let json: Option<Value> = serde_json::from_slice(&body).ok();
-    let field = |name: &str| json.as_ref().and_then(|j| j.get(name));
-    let code = field("code").and_then(Value::as_i64);
-    let success = field("success").and_then(Value::as_bool);
+    let fields = Fields::read(&body);
+    let field = fields.as_ref();
+    let code = field.and_then(|f| f.code);
+    let success = field.and_then(|f| f.success);
     out.exchange_code = code.unwrap_or(0);
-    out.exchange_msg = field("msg").and_then(Value::as_str).unwrap_or_default().to_owned();
+    out.exchange_msg = field.and_then(|f| f.msg.clone()).unwrap_or_default();
 
     out.kind = if code == Some(CODE_BACKEND_TIMEOUT) {
         Kind::UnknownOutcome
@@ -65,34 +67,132 @@ pub fn classify(answer: Answer) -> Outcome {
             _ => Kind::UnknownOutcome,
         }
     };
-    out.message = describe(&out, json.is_some());
-    if json.is_some() {
+    out.message = describe(&out, fields.is_some());
+    if fields.is_some() {
         // Valid JSON is UTF-8 without raw NUL bytes, so it is a C string as is.
         out.body = String::from_utf8(body).ok();
     }
     out
 }
 
+/// One sentence, written in one allocation (this runs on every cancel).
 fn describe(out: &Outcome, is_json: bool) -> String {
     let status = out.http_status;
-    let mut what = format!("HTTP {status}");
+    let ban = if status == 418 { "IP banned (" } else { "rate limited (" };
+    let (head, tail) = match out.kind {
+        Kind::Ok => ("cancelled (", ")"),
+        Kind::Rejected => ("rejected by the exchange (", "); not cancelled by this call"),
+        Kind::RateLimited => (ban, "); not executed: back off before retrying"),
+        _ => ("unexpected answer (", "); "),
+    };
+    let mut m = String::with_capacity(128 + out.exchange_msg.len());
+    // Writing into a String cannot fail.
+    let _ = write!(m, "{head}HTTP {status}");
     if out.exchange_code != 0 {
-        what.push_str(&format!(", code {}", out.exchange_code));
+        let _ = write!(m, ", code {}", out.exchange_code);
     }
     if !out.exchange_msg.is_empty() {
-        what.push_str(&format!(": {}", out.exchange_msg));
+        m.push_str(": ");
+        m.push_str(&out.exchange_msg);
     } else if !is_json {
-        what.push_str(" with a body that is not JSON");
+        m.push_str(" with a body that is not JSON");
     }
-    match out.kind {
-        Kind::Ok => format!("cancelled ({what})"),
-        Kind::Rejected => format!("rejected by the exchange ({what}); not cancelled by this call"),
-        Kind::RateLimited => {
-            let wait = out.retry_after_s.map(|s| format!(", retry after {s} s")).unwrap_or_default();
-            let ban = if status == 418 { "IP banned" } else { "rate limited" };
-            format!("{ban} ({what}{wait}); not executed: back off before retrying")
+    if let (Kind::RateLimited, Some(s)) = (out.kind, out.retry_after_s) {
+        let _ = write!(m, ", retry after {s} s");
+    }
+    m.push_str(tail);
+    if out.kind == Kind::UnknownOutcome {
+        m.push_str(MAY_HAVE_RUN);
+    }
+    m
+}
+
+/// The fields the rules read, taken straight from the body without building
+/// a JSON tree. A field of another type counts as absent and, as for any JSON
+/// map, a repeated key's last value wins.
+#[derive(Debug, Default)]
+struct Fields {
+    code: Option<i64>,
+    success: Option<bool>,
+    msg: Option<String>,
+}
+
+impl Fields {
+    /// None when the body is not JSON; no fields when it is JSON but not an object.
+    fn read(body: &[u8]) -> Option<Fields> {
+        if body.trim_ascii_start().starts_with(b"{") {
+            serde_json::from_slice(body).ok()
+        } else {
+            serde_json::from_slice::<IgnoredAny>(body).ok().map(|_| Fields::default())
         }
-        _ => format!("unexpected answer ({what}); {MAY_HAVE_RUN}"),
+    }
+}
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(FieldsVisitor)
+    }
+}
+
+struct FieldsVisitor;
+
+impl<'de> Visitor<'de> for FieldsVisitor {
+    type Value = Fields;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
+        let mut fields = Fields::default();
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Code => fields.code = map.next_value::<Value>()?.as_i64(),
+                Key::Success => fields.success = map.next_value::<Value>()?.as_bool(),
+                Key::Msg => {
+                    fields.msg = match map.next_value::<Value>()? {
+                        Value::String(msg) => Some(msg),
+                        _ => None,
+                    }
+                }
+                Key::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(fields)
+    }
+}
+
+enum Key {
+    Code,
+    Success,
+    Msg,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_identifier(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl Visitor<'_> for KeyVisitor {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<Key, E> {
+        Ok(match key {
+            "code" => Key::Code,
+            "success" => Key::Success,
+            "msg" => Key::Msg,
+            _ => Key::Other,
+        })
     }
 }
 

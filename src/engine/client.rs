@@ -242,7 +242,7 @@ impl Client {
         };
         self.log(|hook| hook(&event(LogKind::Request, order, attempt, None, Duration::ZERO)));
         let started = Instant::now();
-        let out = match self.http.send(Method::Delete, &url, Some(self.api_key.expose()), budget) {
+        let out = match self.http.send(Method::Delete, url, Some(self.api_key.expose()), budget) {
             Ok(answer) => classify(answer),
             Err(Failure::NotSent(cause)) => {
                 Outcome::without_answer(Kind::Transport, format!("request not sent ({cause}); safe to retry"))
@@ -312,7 +312,7 @@ impl Client {
     fn read_server_time(&self, deadline: Instant) -> Result<TimeSample, Box<Outcome>> {
         let budget = deadline.saturating_duration_since(Instant::now());
         let sent_ms = local_ms();
-        let result = self.http.send(Method::Get, &self.time_url, None, Some(budget));
+        let result = self.http.send(Method::Get, self.time_url.clone(), None, Some(budget));
         let received_ms = local_ms();
         let server_ms = result.map_err(sync_failure).and_then(server_time)?;
         Ok(TimeSample { server_ms, sent_ms, received_ms })

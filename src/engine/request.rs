@@ -2,6 +2,7 @@
 
 use super::sign::percent_encode_into;
 use super::signer::Signer;
+use std::fmt::Write;
 
 pub const CANCEL_PATH: &str = "/sapi/v1/algo/futures/order";
 
@@ -38,29 +39,13 @@ impl OrderRef<'_> {
     }
 }
 
-/// `name=value&...&signature=<sig>`: every value percent-encoded before
-/// signing, the signature (encoded too: base64 has `+/=`) last, as
-/// binance-api.md requires; appended to `out` (after `https://host/path?`)
-/// so a URL is built in one allocation. The body of this DELETE is empty,
-/// so the query alone is totalParams.
-fn append_signed_query(out: &mut String, params: &[(&str, &str)], signer: &Signer) -> Result<(), String> {
-    let start = out.len();
-    for (i, (name, value)) in params.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        out.push_str(name);
-        out.push('=');
-        percent_encode_into(out, value);
-    }
-    let signature = signer.sign(&out.as_bytes()[start..])?;
-    out.push_str("&signature=");
-    percent_encode_into(out, &signature);
-    Ok(())
-}
-
-/// The cancel's query, appended to `out`: the order, then `recvWindow`
-/// only when configured, then `timestamp` (Unix milliseconds), signed.
+/// The cancel's query, appended to `out` (after `https://host/path?`, so a
+/// URL is built in one allocation): the order, then `recvWindow` only when
+/// configured, then `timestamp` (Unix milliseconds), then the signature of
+/// all before it. Every value is percent-encoded before signing (integers
+/// need none) and the signature after (base64 has `+/=`), as binance-api.md
+/// requires. The body of this DELETE is empty, so the query alone is
+/// totalParams.
 pub fn append_cancel_query(
     out: &mut String,
     order: OrderRef<'_>,
@@ -68,20 +53,25 @@ pub fn append_cancel_query(
     timestamp_ms: i64,
     signer: &Signer,
 ) -> Result<(), String> {
-    let id;
-    let (name, value) = match order {
-        OrderRef::AlgoId(algo_id) => {
-            id = algo_id.to_string();
-            ("algoId", id.as_str())
+    let start = out.len();
+    // Writing into a String cannot fail.
+    match order {
+        OrderRef::AlgoId(id) => {
+            let _ = write!(out, "algoId={id}");
         }
-        OrderRef::ClientAlgoId(client_id) => ("clientAlgoId", client_id),
-    };
-    let ts = timestamp_ms.to_string();
-    let window = recv_window_ms.map(|w| w.to_string());
-    let mut params = vec![(name, value)];
-    params.extend(window.as_deref().map(|w| ("recvWindow", w)));
-    params.push(("timestamp", &ts));
-    append_signed_query(out, &params, signer)
+        OrderRef::ClientAlgoId(id) => {
+            out.push_str("clientAlgoId=");
+            percent_encode_into(out, id);
+        }
+    }
+    if let Some(window) = recv_window_ms {
+        let _ = write!(out, "&recvWindow={window}");
+    }
+    let _ = write!(out, "&timestamp={timestamp_ms}");
+    let signature = signer.sign(&out.as_bytes()[start..])?;
+    out.push_str("&signature=");
+    percent_encode_into(out, &signature);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -144,10 +134,12 @@ mod tests {
     #[test]
     fn values_are_encoded_before_signing() {
         let mut q = "https://h/p?".to_owned();
-        append_signed_query(&mut q, &[("clientAlgoId", "a b/é")], &hmac()).unwrap();
+        // Not a valid clientAlgoId (validate() runs before this), but any
+        // text must come out encoded.
+        append_cancel_query(&mut q, OrderRef::ClientAlgoId("a b/é~x"), None, 7, &hmac()).unwrap();
         let q = q.strip_prefix("https://h/p?").unwrap();
         let (payload, sig) = q.split_once("&signature=").unwrap();
-        assert_eq!(payload, "clientAlgoId=a%20b%2F%C3%A9");
+        assert_eq!(payload, "clientAlgoId=a%20b%2F%C3%A9~x&timestamp=7");
         assert_eq!(sig, hmac_sha256_hex(SECRET.as_bytes(), payload.as_bytes()));
     }
 

@@ -25,16 +25,19 @@ const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 /// Appends `value` percent-encoded (UTF-8, RFC 3986 unreserved characters
 /// kept), as Binance requires for every value since 2026-01-15.
 pub fn percent_encode_into(out: &mut String, value: &str) {
-    for &b in value.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            const HEX: &[u8; 16] = b"0123456789ABCDEF";
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 15)] as char);
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut rest = value;
+    // Whole runs of unreserved (ASCII) bytes at a time: a hex signature or a
+    // number is one copy.
+    while let Some(at) = rest.bytes().position(|b| !(b.is_ascii_alphanumeric() || b"-_.~".contains(&b))) {
+        out.push_str(&rest[..at]);
+        let c = rest[at..].chars().next().unwrap_or_default();
+        for &b in c.encode_utf8(&mut [0; 4]).as_bytes() {
+            out.extend(['%', HEX[usize::from(b >> 4)] as char, HEX[usize::from(b & 15)] as char]);
         }
+        rest = &rest[at + c.len_utf8()..];
     }
+    out.push_str(rest);
 }
 
 /// Constant-time comparison, for checking signatures.

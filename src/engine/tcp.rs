@@ -5,11 +5,13 @@
 //! write and one read: it probes the connection (non-blocking toggle, read,
 //! toggle back) both when the pool takes it back and when it hands it out,
 //! and it sets both socket timeouts again on every call because the remaining
-//! budget shrinks by microseconds. This one probes once, when the connection
-//! is handed out, and sets a timeout only when its whole-millisecond value
-//! changes.
+//! budget shrinks by microseconds. This one probes once, with one syscall,
+//! when the connection is handed out, and sets a timeout only when its
+//! whole-millisecond value changes.
 
+use socket2::SockRef;
 use std::io::{self, Read, Write};
+use std::mem::MaybeUninit;
 use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -165,15 +167,12 @@ impl Transport for Tcp {
     }
 }
 
-/// Open, with nothing waiting to be read.
+/// Open, with nothing waiting to be read: one non-blocking peek (std alone
+/// would need the socket switched to non-blocking and back, three syscalls).
 fn idle_and_open(stream: &TcpStream) -> bool {
-    let probe = || -> io::Result<bool> {
-        stream.set_nonblocking(true)?;
-        let quiet = matches!(stream.peek(&mut [0]), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
-        stream.set_nonblocking(false)?;
-        Ok(quiet)
-    };
-    probe().unwrap_or(false)
+    let peeked =
+        SockRef::from(stream).recv_with_flags(&mut [MaybeUninit::uninit()], libc::MSG_PEEK | libc::MSG_DONTWAIT);
+    matches!(peeked, Err(e) if e.kind() == io::ErrorKind::WouldBlock)
 }
 
 #[cfg(test)]

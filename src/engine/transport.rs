@@ -14,7 +14,7 @@ use super::classify::{header_int, Answer, BodyProblem};
 use super::config::{Config, BODY_CAP_BYTES};
 use super::tcp;
 use std::fmt;
-use std::io;
+use std::io::{self, Read};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -86,11 +86,11 @@ impl Http {
     /// One request, with the API key header when given. `budget` replaces the
     /// configured total timeout (for a call's later requests, which share its
     /// deadline). The URL may hold a signature, so nothing derived from it
-    /// goes into an error message.
+    /// goes into an error message. Taken by value: ureq keeps it without a copy.
     pub fn send(
         &self,
         method: Method,
-        url: &str,
+        url: String,
         api_key: Option<&str>,
         budget: Option<Duration>,
     ) -> Result<Answer, Failure> {
@@ -112,7 +112,11 @@ impl Http {
             (header("retry-after"), header("x-sapi-used-ip-weight-1m"), header("x-sapi-used-uid-weight-1m"));
         let status = response.status().as_u16();
         let cap = self.body_cap;
-        let body = response.body_mut().with_config().limit(cap).read_to_vec().map_err(|e| match e {
+        // Sized from Content-Length up front, the body takes one read and the
+        // end-of-body read, not a series of growing ones.
+        let mut body = Vec::with_capacity(response.body().content_length().map_or(0, |n| n.min(cap)) as usize);
+        let read = response.body_mut().with_config().limit(cap).reader().read_to_end(&mut body);
+        let body = read.map(|_| body).map_err(|e| match ureq::Error::from(e) {
             ureq::Error::BodyExceedsLimit(_) => BodyProblem::TooLarge { cap },
             e => BodyProblem::Broken(describe(&e)),
         });
@@ -285,7 +289,7 @@ mod tests {
         // A port that was free a moment ago: nothing listens there.
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let http = Http::new(&Config::default());
-        let err = http.send(Method::Delete, &format!("http://127.0.0.1:{port}/x"), Some("k"), None).unwrap_err();
+        let err = http.send(Method::Delete, format!("http://127.0.0.1:{port}/x"), Some("k"), None).unwrap_err();
         match err {
             Failure::NotSent(m) => assert!(m.contains("refused"), "{m}"),
             other => panic!("{other:?}"),
@@ -295,7 +299,8 @@ mod tests {
     #[test]
     fn unknown_host_is_not_sent() {
         let http = Http::new(&Config::default());
-        let err = http.send(Method::Get, "http://name.invalid/x", None, Some(Duration::from_secs(2))).unwrap_err();
+        let err =
+            http.send(Method::Get, "http://name.invalid/x".to_owned(), None, Some(Duration::from_secs(2))).unwrap_err();
         assert!(matches!(err, Failure::NotSent(_)), "{err:?}");
     }
 }
