@@ -128,8 +128,8 @@ impl Client {
         let mut resynced = false;
         let mut attempt = 1;
         loop {
-            let budget = deadline.saturating_duration_since(Instant::now());
-            if budget.is_zero() {
+            let budget = shares_deadline.then(|| deadline.saturating_duration_since(Instant::now()));
+            if budget.is_some_and(|b| b.is_zero()) {
                 // Only after a sync that used up the time: ureq would fail
                 // this as a timeout indistinguishable from one after sending.
                 return Outcome::without_answer(
@@ -137,7 +137,7 @@ impl Client {
                     "request not sent: the total timeout ran out before it (clock sync); safe to retry",
                 );
             }
-            let mut out = self.send_cancel(order, opts, attempt, shares_deadline.then_some(budget));
+            let mut out = self.send_cancel(order, opts, attempt, budget);
             // A failed signature means this attempt was never made.
             out.attempts = if out.kind == Kind::SignerFailed { attempt - 1 } else { attempt };
             let retry = match out.kind {
@@ -241,7 +241,8 @@ impl Client {
             Err(out) => return *out,
         };
         self.log(|hook| hook(&event(LogKind::Request, order, attempt, None, Duration::ZERO)));
-        let started = Instant::now();
+        // Clock reads are not free here (see bench/results): only for a logger.
+        let started = self.logger.is_some().then(Instant::now);
         let out = match self.http.send(Method::Delete, url, Some(self.api_key.expose()), budget) {
             Ok(answer) => classify(answer),
             Err(Failure::NotSent(cause)) => {
@@ -251,7 +252,8 @@ impl Client {
                 Outcome::without_answer(Kind::UnknownOutcome, format!("no complete answer ({cause}); {MAY_HAVE_RUN}"))
             }
         };
-        self.log(|hook| hook(&event(LogKind::Answer, order, attempt, Some(&out), started.elapsed())));
+        let took = started.map_or(Duration::ZERO, |t| t.elapsed());
+        self.log(|hook| hook(&event(LogKind::Answer, order, attempt, Some(&out), took)));
         out
     }
 

@@ -22,6 +22,18 @@ pub fn hmac_sha256_hex(secret: &[u8], payload: &[u8]) -> String {
 
 const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
+/// RFC 3986's unreserved bytes: `A-Z a-z 0-9 - _ . ~`.
+const UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~');
+        b += 1;
+    }
+    table
+};
+
 /// Appends `value` percent-encoded (UTF-8, RFC 3986 unreserved characters
 /// kept), as Binance requires for every value since 2026-01-15.
 pub fn percent_encode_into(out: &mut String, value: &str) {
@@ -29,7 +41,7 @@ pub fn percent_encode_into(out: &mut String, value: &str) {
     let mut rest = value;
     // Whole runs of unreserved (ASCII) bytes at a time: a hex signature or a
     // number is one copy.
-    while let Some(at) = rest.bytes().position(|b| !(b.is_ascii_alphanumeric() || b"-_.~".contains(&b))) {
+    while let Some(at) = rest.bytes().position(|b| !UNRESERVED[usize::from(b)]) {
         out.push_str(&rest[..at]);
         let c = rest[at..].chars().next().unwrap_or_default();
         for &b in c.encode_utf8(&mut [0; 4]).as_bytes() {

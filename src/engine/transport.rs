@@ -19,7 +19,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use ureq::config::AutoHeaderValue;
-use ureq::http::Uri;
+use ureq::http::{HeaderName, Uri};
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{ConnectionDetails, Connector, NextTimeout, RustlsConnector, Transport};
@@ -41,6 +41,12 @@ pub enum Method {
     Delete,
     Get,
 }
+
+// Parsed once, not on every call.
+const API_KEY: HeaderName = HeaderName::from_static("x-mbx-apikey");
+const RETRY_AFTER: HeaderName = HeaderName::from_static("retry-after");
+const USED_WEIGHT_IP: HeaderName = HeaderName::from_static("x-sapi-used-ip-weight-1m");
+const USED_WEIGHT_UID: HeaderName = HeaderName::from_static("x-sapi-used-uid-weight-1m");
 
 #[derive(Debug)]
 pub struct Http {
@@ -99,7 +105,7 @@ impl Http {
             Method::Get => self.agent.get(url),
         };
         if let Some(key) = api_key {
-            request = request.header("X-MBX-APIKEY", key);
+            request = request.header(API_KEY, key);
         }
         if let Some(budget) = budget {
             let connect = Some(self.connect_timeout.min(budget));
@@ -107,9 +113,9 @@ impl Http {
                 request.config().timeout_global(Some(budget)).timeout_resolve(connect).timeout_connect(connect).build();
         }
         let mut response = request.call().map_err(failure)?;
-        let header = |name: &str| header_int(response.headers().get(name).and_then(|v| v.to_str().ok()));
+        let header = |name: &HeaderName| header_int(response.headers().get(name).and_then(|v| v.to_str().ok()));
         let (retry_after_s, used_weight_ip_1m, used_weight_uid_1m) =
-            (header("retry-after"), header("x-sapi-used-ip-weight-1m"), header("x-sapi-used-uid-weight-1m"));
+            (header(&RETRY_AFTER), header(&USED_WEIGHT_IP), header(&USED_WEIGHT_UID));
         let status = response.status().as_u16();
         let cap = self.body_cap;
         // Sized from Content-Length up front, the body takes one read and the
