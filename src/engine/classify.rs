@@ -50,11 +50,10 @@ pub fn classify(answer: Answer) -> Outcome {
     };
 
     let fields = Fields::read(&body);
-    let field = fields.as_ref();
-    let code = field.and_then(|f| f.code);
-    let success = field.and_then(|f| f.success);
+    let is_json = fields.is_some();
+    let Fields { code, success, msg } = fields.unwrap_or_default();
     out.exchange_code = code.unwrap_or(0);
-    out.exchange_msg = field.and_then(|f| f.msg.clone()).unwrap_or_default();
+    out.exchange_msg = msg.unwrap_or_default();
 
     out.kind = if code == Some(CODE_BACKEND_TIMEOUT) {
         Kind::UnknownOutcome
@@ -67,8 +66,8 @@ pub fn classify(answer: Answer) -> Outcome {
             _ => Kind::UnknownOutcome,
         }
     };
-    out.message = describe(&out, fields.is_some());
-    if fields.is_some() {
+    out.message = describe(&out, is_json);
+    if is_json {
         // Valid JSON is UTF-8 without raw NUL bytes, so it is a C string as is.
         out.body = String::from_utf8(body).ok();
     }

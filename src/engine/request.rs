@@ -68,10 +68,7 @@ pub fn append_cancel_query(
         let _ = write!(out, "&recvWindow={window}");
     }
     let _ = write!(out, "&timestamp={timestamp_ms}");
-    let signature = signer.sign(&out.as_bytes()[start..])?;
-    out.push_str("&signature=");
-    percent_encode_into(out, &signature);
-    Ok(())
+    signer.append_signature(out, start)
 }
 
 #[cfg(test)]

@@ -3,21 +3,29 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-/// Lowercase hex HMAC-SHA256 of `payload` under `secret`, as Binance expects
-/// in `signature=`. The MAC state holds key material, so it lives only for
-/// this call.
-pub fn hmac_sha256_hex(secret: &[u8], payload: &[u8]) -> String {
+/// HMAC-SHA256 of `payload` under `secret`. The MAC state holds key
+/// material, so it lives only for this call.
+pub fn hmac_sha256(secret: &[u8], payload: &[u8]) -> [u8; 32] {
     // HMAC accepts keys of any length, so this cannot fail.
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("any key length");
     mac.update(payload);
-    // By hand into one allocation: hex::encode's per-char collect was the
-    // costliest step of building a request (see bench/results).
+    mac.finalize().into_bytes().into()
+}
+
+/// Lowercase hex HMAC-SHA256, as Binance expects in `signature=`.
+pub fn hmac_sha256_hex(secret: &[u8], payload: &[u8]) -> String {
     let mut hex = String::with_capacity(64);
-    for b in mac.finalize().into_bytes() {
-        hex.push(char::from(HEX_LOWER[usize::from(b >> 4)]));
-        hex.push(char::from(HEX_LOWER[usize::from(b & 15)]));
-    }
+    push_hex(&mut hex, &hmac_sha256(secret, payload));
     hex
+}
+
+/// Appends `bytes` as lowercase hex, by hand: hex::encode's per-char collect
+/// was the costliest step of building a request (see bench/results).
+pub fn push_hex(out: &mut String, bytes: &[u8]) {
+    for &b in bytes {
+        out.push(char::from(HEX_LOWER[usize::from(b >> 4)]));
+        out.push(char::from(HEX_LOWER[usize::from(b & 15)]));
+    }
 }
 
 const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";

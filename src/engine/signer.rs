@@ -4,7 +4,7 @@
 //! already built for rustls).
 
 use super::secret::Secret;
-use super::sign::hmac_sha256_hex;
+use super::sign::{hmac_sha256, hmac_sha256_hex, percent_encode_into, push_hex};
 use base64::Engine as _;
 use ring::rand::SystemRandom;
 use ring::signature::{Ed25519KeyPair, RsaKeyPair, RSA_PKCS1_SHA256};
@@ -76,6 +76,22 @@ impl Signer {
             }
             Signer::External(sign) => sign(payload),
         }
+    }
+
+    /// Appends `&signature=` and the URL-encoded signature of
+    /// `query[start..]` to `query`.
+    pub fn append_signature(&self, query: &mut String, start: usize) -> Result<(), String> {
+        if let Signer::Hmac(secret) = self {
+            // Hex needs no encoding: straight into the query, no allocation.
+            let mac = hmac_sha256(secret.expose().as_bytes(), &query.as_bytes()[start..]);
+            query.push_str("&signature=");
+            push_hex(query, &mac);
+            return Ok(());
+        }
+        let signature = self.sign(&query.as_bytes()[start..])?;
+        query.push_str("&signature=");
+        percent_encode_into(query, &signature);
+        Ok(())
     }
 }
 

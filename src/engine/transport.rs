@@ -19,7 +19,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use ureq::config::AutoHeaderValue;
-use ureq::http::{HeaderName, Uri};
+use ureq::http::header::{ACCEPT, USER_AGENT};
+use ureq::http::{HeaderName, HeaderValue, Uri};
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{ConnectionDetails, Connector, NextTimeout, RustlsConnector, Transport};
@@ -43,6 +44,8 @@ pub enum Method {
 }
 
 // Parsed once, not on every call.
+const USER_AGENT_VALUE: HeaderValue = HeaderValue::from_static(concat!("binance_algo/", env!("CARGO_PKG_VERSION")));
+const ACCEPT_JSON: HeaderValue = HeaderValue::from_static("application/json");
 const API_KEY: HeaderName = HeaderName::from_static("x-mbx-apikey");
 const RETRY_AFTER: HeaderName = HeaderName::from_static("retry-after");
 const USED_WEIGHT_IP: HeaderName = HeaderName::from_static("x-sapi-used-ip-weight-1m");
@@ -68,8 +71,6 @@ impl Http {
             .max_redirects(0)
             // Deterministic routing: no proxy picked up from the environment.
             .proxy(None)
-            .user_agent(concat!("binance_algo/", env!("CARGO_PKG_VERSION")))
-            .accept("application/json")
             .accept_encoding(AutoHeaderValue::None)
             .timeout_global(Some(Duration::from_millis(cfg.total_timeout_ms)))
             .timeout_resolve(Some(connect))
@@ -104,6 +105,9 @@ impl Http {
             Method::Delete => self.agent.delete(url),
             Method::Get => self.agent.get(url),
         };
+        // Set here from constants: left to ureq, both are parsed and copied
+        // on every call.
+        request = request.header(USER_AGENT, USER_AGENT_VALUE).header(ACCEPT, ACCEPT_JSON);
         if let Some(key) = api_key {
             request = request.header(API_KEY, key);
         }
@@ -299,6 +303,44 @@ mod tests {
         match err {
             Failure::NotSent(m) => assert!(m.contains("refused"), "{m}"),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn request_head_carries_each_header_once() {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = Vec::new();
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if line.trim_end().is_empty() {
+                    break;
+                }
+                head.push(line.trim_end().to_ascii_lowercase());
+            }
+            let body = r#"{"code":0}"#;
+            write!(&stream, "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}", body.len()).unwrap();
+            head
+        });
+        let http = Http::new(&Config::default());
+        let answer = http.send(Method::Delete, format!("http://127.0.0.1:{port}/p?a=1"), Some("KeY"), None).unwrap();
+        assert_eq!((answer.status, answer.body.unwrap()), (200, br#"{"code":0}"#.to_vec()));
+        let head = server.join().unwrap();
+        assert_eq!(head[0], "delete /p?a=1 http/1.1");
+        for line in [
+            concat!("user-agent: binance_algo/", env!("CARGO_PKG_VERSION")),
+            "accept: application/json",
+            "x-mbx-apikey: key",
+        ] {
+            assert_eq!(head.iter().filter(|h| *h == line).count(), 1, "{line} in {head:?}");
+        }
+        for name in ["user-agent:", "accept:", "x-mbx-apikey:"] {
+            assert_eq!(head.iter().filter(|h| h.starts_with(name)).count(), 1, "{name} in {head:?}");
         }
     }
 
