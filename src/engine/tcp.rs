@@ -87,7 +87,7 @@ fn is_timeout(e: &io::Error) -> bool {
 
 /// The budget left for one read or write; an expired one fails here, since a
 /// socket cannot be given a zero timeout.
-fn left(timeout: NextTimeout) -> Result<Option<Duration>, ureq::Error> {
+fn remaining(timeout: NextTimeout) -> Result<Option<Duration>, ureq::Error> {
     if timeout.after.is_zero() {
         return Err(ureq::Error::Timeout(timeout.reason));
     }
@@ -127,7 +127,7 @@ impl Transport for Tcp {
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
         let timeout = timeout.for_write();
-        let left = left(timeout)?;
+        let left = remaining(timeout)?;
         self.used = true;
         update(&self.stream, &mut self.write_ms, left, TcpStream::set_write_timeout)?;
         (&*self.stream).write_all(&self.buffers.output()[..amount]).map_err(|e| io_error(e, timeout.reason))
@@ -135,7 +135,7 @@ impl Transport for Tcp {
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         let timeout = timeout.for_read();
-        let budget = left(timeout)?;
+        let budget = remaining(timeout)?;
         self.used = true;
         let started = Instant::now();
         let mut left = budget;
