@@ -208,7 +208,14 @@ fn a_connection_with_stray_bytes_is_not_reused() {
     assert_eq!(c.cancel(1).kind, Kind::Ok);
     // The stray bytes arrive 50 ms after the answer, once the connection is
     // back in the pool: only the probe before reuse can see them.
-    std::thread::sleep(Duration::from_millis(300));
+    for _ in 0..500 {
+        if sim.stray_sent() == 1 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(sim.stray_sent(), 1);
+    std::thread::sleep(Duration::from_millis(20)); // loopback delivery
     let out = c.cancel(2);
     assert_eq!(out.kind, Kind::Ok, "{}", out.message);
     assert_eq!(sim.connections(), 2);

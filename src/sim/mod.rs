@@ -140,6 +140,11 @@ impl Sim {
         self.shared.connections.load(Relaxed)
     }
 
+    /// Stray-byte deliveries made so far (the `stray` fault).
+    pub fn stray_sent(&self) -> u64 {
+        self.shared.stray_sent.load(Relaxed)
+    }
+
     pub fn is_open(&self, algo_id: i64) -> bool {
         self.shared.exchange.is_open(algo_id)
     }

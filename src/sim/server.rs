@@ -23,6 +23,7 @@ pub(crate) struct Shared {
     pub requests: AtomicU64,
     pub cancel_requests: AtomicU64,
     pub connections: AtomicU64,
+    pub stray_sent: AtomicU64,
     /// `None`: idle connections are never closed.
     idle_timeout: Option<Duration>,
     log: bool,
@@ -36,6 +37,7 @@ impl Shared {
             requests: AtomicU64::new(0),
             cancel_requests: AtomicU64::new(0),
             connections: AtomicU64::new(0),
+            stray_sent: AtomicU64::new(0),
             idle_timeout: (cfg.idle_timeout_ms > 0).then(|| Duration::from_millis(cfg.idle_timeout_ms)),
             log: cfg.log,
         })
@@ -145,10 +147,11 @@ fn respond(stream: &mut TcpStream, shared: &Shared, req: &Request) -> bool {
     if !(send(stream, shared, &head) && send(stream, shared, body)) {
         return false;
     }
-    if reply.delivery == Delivery::Stray
-        && !(sleep_unless_stopped(shared, STRAY_AFTER) && send(stream, shared, STRAY_BYTES))
-    {
-        return false;
+    if reply.delivery == Delivery::Stray {
+        if !(sleep_unless_stopped(shared, STRAY_AFTER) && send(stream, shared, STRAY_BYTES)) {
+            return false;
+        }
+        shared.stray_sent.fetch_add(1, Relaxed);
     }
     if reply.keeps_alive(req.keep_alive) {
         return true;
