@@ -223,6 +223,8 @@ mod tests {
         assert!(!tcp.is_open());
         let (mut tcp, server) = pair();
         drop(server);
+        tcp.stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        assert_eq!(tcp.stream.peek(&mut [0]).unwrap(), 0, "the close has arrived");
         assert!(!tcp.is_open(), "closed by the peer");
     }
 }
