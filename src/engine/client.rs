@@ -301,16 +301,7 @@ impl Client {
         });
         result
     }
-}
 
-/// One reading of the server's clock, between two local readings.
-struct TimeSample {
-    server_ms: i64,
-    sent_ms: i64,
-    received_ms: i64,
-}
-
-impl Client {
     fn read_server_time(&self, deadline: Instant) -> Result<TimeSample, Box<Outcome>> {
         let budget = deadline.saturating_duration_since(Instant::now());
         let sent_ms = local_ms();
@@ -319,6 +310,13 @@ impl Client {
         let server_ms = result.map_err(sync_failure).and_then(server_time)?;
         Ok(TimeSample { server_ms, sent_ms, received_ms })
     }
+}
+
+/// One reading of the server's clock, between two local readings.
+struct TimeSample {
+    server_ms: i64,
+    sent_ms: i64,
+    received_ms: i64,
 }
 
 fn internal() -> Outcome {

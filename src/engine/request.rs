@@ -110,10 +110,7 @@ mod tests {
 
     #[test]
     fn ed25519_signature_is_url_encoded() {
-        let pem = "-----BEGIN PRIVATE KEY-----\n\
-                   MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n\
-                   -----END PRIVATE KEY-----\n";
-        let signer = Signer::from_pem(pem, None).unwrap();
+        let signer = Signer::from_pem(crate::engine::signer::tests::ED25519_PEM, None).unwrap();
         assert_eq!(
             cancel_query(OrderRef::AlgoId(14511), Some(5000), 1499827319559, &signer).unwrap(),
             "algoId=14511&recvWindow=5000&timestamp=1499827319559&signature=\

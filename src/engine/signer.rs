@@ -96,7 +96,7 @@ impl Signer {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// RFC 8032 test 1 secret as PKCS#8, from shared/binance-api.md.

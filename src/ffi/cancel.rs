@@ -75,11 +75,7 @@ pub extern "C" fn binance_cancel_by_client_algo_id(
     out_json: *mut *mut c_char,
 ) -> binance_status {
     run(ctx, opts, detail, out_json, |client, opts| {
-        // SAFETY: the caller passes NULL or a NUL-terminated string.
-        match unsafe { str_arg(client_algo_id, "client_algo_id") } {
-            Ok(id) => client.cancel_with(OrderRef::ClientAlgoId(id), opts),
-            Err(why) => invalid(&why),
-        }
+        by_client_id(client_algo_id, |order| client.cancel_with(order, opts))
     })
 }
 
@@ -111,12 +107,18 @@ pub extern "C" fn binance_presign_cancel_by_client_algo_id(
     out_json: *mut *mut c_char,
 ) -> binance_status {
     run(ctx, opts, std::ptr::null_mut(), out_json, |client, opts| {
-        // SAFETY: the caller passes NULL or a NUL-terminated string.
-        match unsafe { str_arg(client_algo_id, "client_algo_id") } {
-            Ok(id) => presigned(client, OrderRef::ClientAlgoId(id), opts),
-            Err(why) => invalid(&why),
-        }
+        by_client_id(client_algo_id, |order| presigned(client, order, opts))
     })
+}
+
+/// `call` for the caller's clientAlgoId, or INVALID_ARGUMENT when it is
+/// NULL or not UTF-8.
+fn by_client_id(client_algo_id: *const c_char, call: impl FnOnce(OrderRef<'_>) -> Outcome) -> Outcome {
+    // SAFETY: the caller passes NULL or a NUL-terminated string.
+    match unsafe { str_arg(client_algo_id, "client_algo_id") } {
+        Ok(id) => call(OrderRef::ClientAlgoId(id)),
+        Err(why) => invalid(&why),
+    }
 }
 
 fn presigned(client: &Client, order: OrderRef<'_>, opts: &CallOptions) -> Outcome {
@@ -144,20 +146,13 @@ fn run(
             // SAFETY: non-NULL; the caller promises storage for one pointer.
             unsafe { *out_json = std::ptr::null_mut() };
         }
-        // SAFETY: non-NULL results only come from binance_result_new, and the
-        // caller promises no other call uses this one meanwhile.
-        let detail = unsafe { CallDetail::reset(detail) };
         // SAFETY: NULL or options from binance_call_options_new, only read.
         let opts = unsafe { opts.cast::<CallOptions>().as_ref() }.copied().unwrap_or_default();
-        // SAFETY: non-NULL clients only come from binance_client_new (an
-        // Arc<Client>), alive until binance_client_free, which the caller
-        // promises not to call while this call runs.
-        let outcome = match unsafe { ctx.cast_const().cast::<Client>().as_ref() } {
+        let (status, body) = with_detail(detail, || match client_of(ctx) {
             _ if out_json.is_null() => invalid("out_json is NULL"),
-            None => invalid("ctx is NULL"),
-            Some(client) => call(client, &opts),
-        };
-        let (status, body) = report(outcome, detail);
+            Err(out) => *out,
+            Ok(client) => call(client, &opts),
+        });
         if let Some(body) = body.and_then(|b| CString::new(b).ok()) {
             // SAFETY: checked non-NULL above (a NULL out_json is INVALID_ARGUMENT).
             unsafe { *out_json = body.into_raw() };
@@ -166,13 +161,30 @@ fn run(
     })
 }
 
-/// The status for an outcome, with `detail` filled; hands back the body.
-pub(crate) fn report(outcome: Outcome, detail: Option<&mut CallDetail>) -> (binance_status, Option<String>) {
+/// The frame of every call that reports through a `binance_result`: resets
+/// `detail`, takes the outcome of `call`, fills `detail`; hands back the
+/// status and the body.
+pub(crate) fn with_detail(
+    detail: *mut binance_result,
+    call: impl FnOnce() -> Outcome,
+) -> (binance_status, Option<String>) {
+    // SAFETY: non-NULL results only come from binance_result_new, and the
+    // caller promises no other call uses this one meanwhile.
+    let detail = unsafe { CallDetail::reset(detail) };
+    let outcome = call();
     let status = binance_status::from(outcome.kind);
     if let Some(d) = detail {
         d.fill(status, &outcome);
     }
     (status, outcome.body)
+}
+
+/// The client behind `ctx`, or the INVALID_ARGUMENT outcome for NULL.
+pub(crate) fn client_of<'a>(ctx: *const binance_client) -> Result<&'a Client, Box<Outcome>> {
+    // SAFETY: non-NULL clients only come from binance_client_new (an
+    // Arc<Client>), alive until binance_client_free, which the caller
+    // promises not to call while this call runs.
+    unsafe { ctx.cast::<Client>().as_ref() }.ok_or_else(|| Box::new(invalid("ctx is NULL")))
 }
 
 pub(crate) fn invalid(what: &str) -> Outcome {

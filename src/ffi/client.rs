@@ -1,6 +1,5 @@
-use super::cancel::{invalid, report};
+use super::cancel::{client_of, invalid, with_detail};
 use super::config::ConfigHandle;
-use super::result::CallDetail;
 use super::{binance_config, binance_result, binance_status, guard, guard_or, try_out, try_out_value, try_ref};
 use crate::engine::client::Client;
 use std::sync::Arc;
@@ -68,17 +67,7 @@ pub extern "C" fn binance_client_free(client: *mut binance_client) {
 /// status of the failed answer (REJECTED, RATE_LIMITED, UNKNOWN_OUTCOME).
 #[no_mangle]
 pub extern "C" fn binance_client_sync_clock(ctx: *mut binance_client, detail: *mut binance_result) -> binance_status {
-    guard(|| {
-        // SAFETY: NULL or a live result from binance_result_new, used by no
-        // other call meanwhile (the caller's promise).
-        let detail = unsafe { CallDetail::reset(detail) };
-        // SAFETY: NULL or a live client from binance_client_new.
-        let outcome = match unsafe { ctx.cast_const().cast::<Client>().as_ref() } {
-            None => invalid("ctx is NULL"),
-            Some(client) => client.sync_now(),
-        };
-        report(outcome, detail).0
-    })
+    guard(|| with_detail(detail, || client_of(ctx).map_or_else(|out| *out, Client::sync_now)).0)
 }
 
 /// Pre-warms the client so the next cancels cost no connection set-up:
@@ -103,16 +92,12 @@ pub extern "C" fn binance_client_warm(
     detail: *mut binance_result,
 ) -> binance_status {
     guard(|| {
-        // SAFETY: NULL or a live result from binance_result_new, used by no
-        // other call meanwhile (the caller's promise).
-        let detail = unsafe { CallDetail::reset(detail) };
-        // SAFETY: NULL or a live client from binance_client_new.
-        let outcome = match unsafe { ctx.cast_const().cast::<Client>().as_ref() } {
-            None => invalid("ctx is NULL"),
-            Some(_) if !(1..=64).contains(&connections) => invalid("connections must be 1..=64"),
-            Some(client) => client.warm(connections as u32),
-        };
-        report(outcome, detail).0
+        with_detail(detail, || match client_of(ctx) {
+            Err(out) => *out,
+            Ok(_) if !(1..=64).contains(&connections) => invalid("connections must be 1..=64"),
+            Ok(client) => client.warm(connections as u32),
+        })
+        .0
     })
 }
 

@@ -25,10 +25,7 @@ impl ConfigHandle {
     /// Records the outcome of a call on this config as a status.
     pub(crate) fn record(&self, result: Result<(), Invalid>) -> binance_status {
         *self.last_error.borrow_mut() = c_text(result.as_ref().err().map_or("", String::as_str));
-        match result {
-            Ok(()) => binance_status::BINANCE_OK,
-            Err(_) => binance_status::BINANCE_ERR_INVALID_ARGUMENT,
-        }
+        binance_status::of_setting(&result)
     }
 }
 

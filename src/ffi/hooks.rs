@@ -86,10 +86,11 @@ pub(crate) fn external_signer(
     let user = UserData(user_data);
     Arc::new(move |payload: &[u8]| {
         let mut out = [0 as c_char; SIGNATURE_CAPACITY];
-        let user = user; // the whole Send + Sync wrapper, not its raw field
-                         // SAFETY: the caller registered a function of this type and promised
-                         // it may be called like this; the buffers are valid for the lengths
-                         // given.
+        // The whole Send + Sync wrapper, not its raw field.
+        let user = user;
+        // SAFETY: the caller registered a function of this type and promised
+        // it may be called like this; the buffers are valid for the lengths
+        // given.
         let rc = unsafe { sign(user.0, payload.as_ptr(), payload.len(), out.as_mut_ptr(), out.len()) };
         if rc != 0 {
             return Err(format!("the external signer returned {rc}"));

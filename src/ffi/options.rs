@@ -30,7 +30,7 @@ pub extern "C" fn binance_call_options_free(opts: *mut binance_call_options) {
 /// a value outside 1..=60000.
 #[no_mangle]
 pub extern "C" fn binance_call_options_set_recv_window(opts: *mut binance_call_options, ms: i64) -> binance_status {
-    guard(|| status(try_mut!(opts, CallOptions).set_recv_window(ms)))
+    guard(|| binance_status::of_setting(&try_mut!(opts, CallOptions).set_recv_window(ms)))
 }
 
 /// Total timeout for this call, 1..=600000 ms (sync and retries included);
@@ -40,12 +40,5 @@ pub extern "C" fn binance_call_options_set_recv_window(opts: *mut binance_call_o
 /// a value outside 1..=600000.
 #[no_mangle]
 pub extern "C" fn binance_call_options_set_timeout(opts: *mut binance_call_options, total_ms: i64) -> binance_status {
-    guard(|| status(try_mut!(opts, CallOptions).set_total_timeout(total_ms)))
-}
-
-fn status(result: Result<(), String>) -> binance_status {
-    match result {
-        Ok(()) => binance_status::BINANCE_OK,
-        Err(_) => binance_status::BINANCE_ERR_INVALID_ARGUMENT,
-    }
+    guard(|| binance_status::of_setting(&try_mut!(opts, CallOptions).set_total_timeout(total_ms)))
 }

@@ -31,6 +31,16 @@ pub enum binance_status {
     BINANCE_ERR_SIGNER = 7,
 }
 
+impl binance_status {
+    /// OK for an accepted setting, INVALID_ARGUMENT for a refused one.
+    pub(crate) fn of_setting<E>(result: &Result<(), E>) -> Self {
+        match result {
+            Ok(()) => binance_status::BINANCE_OK,
+            Err(_) => binance_status::BINANCE_ERR_INVALID_ARGUMENT,
+        }
+    }
+}
+
 impl From<Kind> for binance_status {
     fn from(kind: Kind) -> Self {
         match kind {
