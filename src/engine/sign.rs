@@ -4,7 +4,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 /// HMAC-SHA256 of `payload` under `secret`. The MAC state holds key
-/// material, so it lives only for this call.
+/// material, so it lives only for this call, and its hash states are wiped
+/// when it drops (the `zeroize` features of hmac and sha2 in Cargo.toml).
 pub fn hmac_sha256(secret: &[u8], payload: &[u8]) -> [u8; 32] {
     // HMAC accepts keys of any length, so this cannot fail.
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("any key length");
@@ -71,6 +72,13 @@ mod tests {
 
     // Vectors from shared/binance-api.md ("Test vectors (verified)").
     const SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+
+    /// Fails to compile if sha2's `zeroize` feature is dropped from Cargo.toml.
+    #[test]
+    fn mac_hash_states_wipe_themselves() {
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<sha2::Sha256>();
+    }
 
     #[test]
     fn binance_doc_example() {
