@@ -228,6 +228,24 @@ def test_close_waits_for_calls_in_flight(sim_url):
         client.cancel(2003)  # the C library refuses the NULL client
 
 
+def test_exit_leaves_a_client_in_use_alone(sim_url):
+    # A daemon thread is inside a slow cancel when the interpreter exits: the
+    # client must not be freed under it (the exit handlers run while it waits).
+    script = f"""
+import threading, time, binance_algo
+binance_algo._lib.binance_client_free = lambda handle: print("freed", flush=True)
+client = binance_algo.Client({KEY!r}, {SECRET!r}, base_url={sim_url!r})
+threading.Thread(target=client.try_cancel, args=(7000,), daemon=True).start()
+deadline = time.monotonic() + 10
+while client._calls == 0 and time.monotonic() < deadline:
+    time.sleep(0.005)
+print("in flight" if client._calls else "never started", flush=True)
+"""
+    r = _run(["-c", script], PYTHONPATH=str(ROOT / "bindings" / "python"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["in", "flight"]
+
+
 def test_context_manager_and_collection(sim_url):
     with binance_algo.Client(KEY, SECRET, base_url=sim_url) as c:
         assert c.cancel(2004).ok

@@ -361,6 +361,9 @@ class Client:
         self._idle = threading.Condition()
         # Frees the C client exactly once: from close(), or when collected.
         self._free = weakref.finalize(self, _free_client, out.value, callbacks)
+        # Not at interpreter exit: a daemon thread may still be inside a call
+        # on this client, and the process's end frees everything anyway.
+        self._free.atexit = False
 
     @contextlib.contextmanager
     def _call(self, recv_window_ms: Optional[int] = None, timeout_ms: Optional[int] = None):
