@@ -257,11 +257,14 @@ enum binance_status binance_presign_cancel_by_client_algo_id(struct binance_clie
 /**
  * Creates a client from a configuration.
  *
- * Ownership: `cfg` is borrowed and only read (it may be freed or changed
- * right after); on BINANCE_OK `*out_client` is a client that the caller
- * owns and frees with binance_client_free. `*out_client` is set to NULL on
- * entry and stays NULL on every failure.
- * Thread safety: any thread; `cfg` must not be changed during the call.
+ * Ownership: `cfg` is borrowed: its settings are copied into the client
+ * (it may be freed or changed right after), and the outcome is recorded
+ * for binance_config_last_error(cfg). On BINANCE_OK `*out_client` is a
+ * client that the caller owns and frees with binance_client_free.
+ * `*out_client` is set to NULL on entry and stays NULL on every failure.
+ * Thread safety: any thread, but like every call on a config, one thread
+ * at a time per `cfg` (it writes the config's last error): to build
+ * clients on several threads at once, give each thread its own config.
  * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL argument or
  * a config without an API key or a way to sign (secret key, private key or
  * signer); binance_config_last_error(cfg) says which.

@@ -247,7 +247,9 @@ private:
 class Client {
 public:
     // On BINANCE_OK `out` holds the client; otherwise `out` is empty (see
-    // cfg.last_error()). `cfg` may be destroyed or changed right after.
+    // cfg.last_error()). `cfg` may be destroyed or changed right after. Like
+    // every use of a Config, one thread at a time per `cfg`: the outcome is
+    // recorded in it, const or not.
     [[nodiscard]] static Status create(const Config &cfg, std::optional<Client> &out) {
         out.reset();
         binance_client *raw = nullptr;

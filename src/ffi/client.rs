@@ -13,11 +13,14 @@ pub struct binance_client {
 
 /// Creates a client from a configuration.
 ///
-/// Ownership: `cfg` is borrowed and only read (it may be freed or changed
-/// right after); on BINANCE_OK `*out_client` is a client that the caller
-/// owns and frees with binance_client_free. `*out_client` is set to NULL on
-/// entry and stays NULL on every failure.
-/// Thread safety: any thread; `cfg` must not be changed during the call.
+/// Ownership: `cfg` is borrowed: its settings are copied into the client
+/// (it may be freed or changed right after), and the outcome is recorded
+/// for binance_config_last_error(cfg). On BINANCE_OK `*out_client` is a
+/// client that the caller owns and frees with binance_client_free.
+/// `*out_client` is set to NULL on entry and stays NULL on every failure.
+/// Thread safety: any thread, but like every call on a config, one thread
+/// at a time per `cfg` (it writes the config's last error): to build
+/// clients on several threads at once, give each thread its own config.
 /// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL argument or
 /// a config without an API key or a way to sign (secret key, private key or
 /// signer); binance_config_last_error(cfg) says which.
@@ -31,8 +34,10 @@ pub extern "C" fn binance_client_new(
         let handle = try_ref!(cfg, ConfigHandle);
         match Client::new(&handle.config) {
             Ok(client) => {
+                let status = handle.record(Ok(()));
+                // Last, so that nothing after it can fail with a client out.
                 *out = Arc::into_raw(Arc::new(client)).cast_mut().cast();
-                handle.record(Ok(()))
+                status
             }
             Err(why) => handle.record(Err(why)),
         }
