@@ -6,6 +6,7 @@
  * Environment as examples/cancel.c: BINANCE_API_KEY, BINANCE_SECRET_KEY
  * (required), BINANCE_BASE_URL (default https://api.binance.com). Exit status
  * 0 only when the order was cancelled, 1 when not, 2 on a usage or load error. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,16 @@
 #include "binance_algo_dl.h"
 
 int main(int argc, char **argv) {
-    int64_t algo_id = argc > 1 ? strtoll(argv[1], NULL, 10) : 14511; /* <= 0: the library says so */
+    int64_t algo_id = 14511; /* <= 0: the library says so */
+    if (argc > 1) {
+        char *end = NULL;
+        errno = 0;
+        algo_id = strtoll(argv[1], &end, 10);
+        if (errno != 0 || end == argv[1] || *end != '\0') { /* "14511x" must not cancel 14511 */
+            fprintf(stderr, "usage: %s [ALGO_ID] [LIBRARY]\n", argv[0]);
+            return 2;
+        }
+    }
     const char *url = getenv("BINANCE_BASE_URL");
     binance_api api;
     char err[256];

@@ -15,8 +15,9 @@ CPP_SIM_FLAGS = --quiet --open-ids 14511,3001,1000-1079,9007199254740993,9223372
   --fault 4290=429:30 --fault 4180=418:120 --fault 5000=500 --fault 7000=slow:2000
 
 # Runs example $(1) on a fresh simulator: it cancels 14511 (exit 0), then the
-# exchange refuses the same id (exit 1).
-run_example_twice = $(WITH_SIM) --quiet --open-ids 14511 -- sh -c '$(1) 14511 && { $(1) 14511; test $$? -eq 1; }'
+# exchange refuses the same id (exit 1); a malformed id is a usage error (exit 2).
+run_example_twice = $(WITH_SIM) --quiet --open-ids 14511 -- sh -c '$(1) 14511 && { $(1) 14511; test $$? -eq 1; } && \
+  { $(1) 14511x 2>/dev/null; test $$? -eq 2; }'
 
 EXTRA_TESTS += dl-test cpp-test py-test install-test snippet-test
 
