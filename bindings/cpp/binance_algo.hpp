@@ -260,8 +260,8 @@ public:
 
     // One cancel by Binance's algoId. Throws only std::bad_alloc.
     Result cancel(std::int64_t algo_id, const CallOptions *opts = nullptr) const {
-        return call([&](binance_result *d, char **out) {
-            return binance_cancel_algo_order_opts(h_.get(), algo_id, options(opts), d, out);
+        return call(opts, [&](binance_result *d, char **out, const binance_call_options *o) {
+            return binance_cancel_algo_order_opts(h_.get(), algo_id, o, d, out);
         });
     }
 
@@ -269,8 +269,8 @@ public:
     Result cancel_by_client_algo_id(std::string_view client_algo_id, const CallOptions *opts = nullptr) const {
         detail::CString id(client_algo_id);
         if (!id.ok()) return refused("client_algo_id contains a NUL byte; nothing was sent");
-        return call([&](binance_result *d, char **out) {
-            return binance_cancel_by_client_algo_id(h_.get(), id.get(), options(opts), d, out);
+        return call(opts, [&](binance_result *d, char **out, const binance_call_options *o) {
+            return binance_cancel_by_client_algo_id(h_.get(), id.get(), o, d, out);
         });
     }
 
@@ -283,16 +283,16 @@ public:
 
     // Dry runs: the signed request a cancel would send now, in json; nothing is sent.
     Result presign_cancel(std::int64_t algo_id, const CallOptions *opts = nullptr) const {
-        return call([&](binance_result *, char **out) {
-            return binance_presign_cancel(h_.get(), algo_id, options(opts), out);
+        return call(opts, [&](binance_result *, char **out, const binance_call_options *o) {
+            return binance_presign_cancel(h_.get(), algo_id, o, out);
         });
     }
     Result presign_cancel_by_client_algo_id(std::string_view client_algo_id,
                                             const CallOptions *opts = nullptr) const {
         detail::CString id(client_algo_id);
         if (!id.ok()) return refused("client_algo_id contains a NUL byte");
-        return call([&](binance_result *, char **out) {
-            return binance_presign_cancel_by_client_algo_id(h_.get(), id.get(), options(opts), out);
+        return call(opts, [&](binance_result *, char **out, const binance_call_options *o) {
+            return binance_presign_cancel_by_client_algo_id(h_.get(), id.get(), o, out);
         });
     }
 
@@ -321,8 +321,13 @@ private:
     Client(binance_client *p, std::shared_ptr<const Signer> s, std::shared_ptr<const Logger> l) noexcept
         : h_(p, detail::ClientDeleter{std::move(s), std::move(l)}) {}
 
-    static const binance_call_options *options(const CallOptions *opts) noexcept {
-        return opts ? opts->capi() : nullptr;
+    // A call with options: C reads NULL options as "none", so a moved-from
+    // CallOptions is refused here rather than silently ignored.
+    template <class Call>
+    static Result call(const CallOptions *opts, Call c) {
+        if (opts && !opts->capi()) return refused("opts is a moved-from CallOptions; nothing was sent");
+        const binance_call_options *o = opts ? opts->capi() : nullptr;
+        return call([&](binance_result *d, char **out) { return c(d, out, o); });
     }
 
     // Runs one C call with a fresh binance_result and an owned-string out-parameter.

@@ -279,6 +279,12 @@ static void test_client_ids_options_presign(const binance::Client &c) {
     CHECK(c.presign_cancel(0).status == BINANCE_ERR_INVALID_ARGUMENT);
     CHECK(c.presign_cancel_by_client_algo_id(std::string_view("a\0", 2)).status == BINANCE_ERR_INVALID_ARGUMENT);
     CHECK(c.cancel(1075).ok()); // the dry run sent nothing
+
+    binance::CallOptions taken(std::move(window));
+    r = c.cancel(1076, &window); // NOLINT(bugprone-use-after-move): moved-from options are refused
+    CHECK(r.status == BINANCE_ERR_INVALID_ARGUMENT && r.detail.attempts == 0 && !r.detail.message.empty());
+    CHECK(c.presign_cancel(1076, &window).status == BINANCE_ERR_INVALID_ARGUMENT); // NOLINT(bugprone-use-after-move)
+    CHECK(c.cancel(1076, &taken).ok()); // nothing was sent before
 }
 
 static void test_threads(const binance::Client &c) {
