@@ -29,7 +29,8 @@ typedef enum binance_status {
   BINANCE_ERR_INVALID_ARGUMENT = 1,
   /**
    * The exchange said no (a 4XX other than 429/418, or a 200 with
-   * "success": false or a non-zero code). Not cancelled by this call.
+   * "success": false or a non-zero code), with a code other than those
+   * of UNKNOWN_OUTCOME. Not cancelled by this call.
    */
   BINANCE_ERR_REJECTED = 2,
   /**
@@ -38,8 +39,9 @@ typedef enum binance_status {
   BINANCE_ERR_RATE_LIMITED = 3,
   /**
    * The request may have reached the exchange but the result is unknown
-   * (timeout after sending, 5XX, code -1007, cut or oversized answer, any
-   * other answer). Query the order before acting.
+   * (timeout after sending, 5XX, code -1007, -1006 or -1000 under any HTTP
+   * status, cut or oversized answer, any other answer). Query the order
+   * before acting.
    */
   BINANCE_ERR_UNKNOWN_OUTCOME = 4,
   /**

@@ -1,7 +1,7 @@
 //! Property tests: arbitrary answers, bytes, numbers and NULLs never panic,
 //! never reach BINANCE_ERR_INTERNAL, and always get the documented status.
 
-use binance_algo::engine::classify::{classify, Answer, BodyProblem};
+use binance_algo::engine::classify::{classify, Answer, BodyProblem, CODES_OF_UNKNOWN_OUTCOME};
 use binance_algo::engine::outcome::Kind;
 use binance_algo::ffi::*;
 use binance_status::*;
@@ -36,6 +36,8 @@ fn tricky_json() -> impl Strategy<Value = String> {
         "1e3",
         "9223372036854775808",
         "-1007",
+        "-1006",
+        "-1000",
         "\"OK\"",
         "\"\\u00e9\\n\"",
         "true",
@@ -88,7 +90,7 @@ proptest! {
         }
         if cut {
             prop_assert_eq!(out.kind, Kind::UnknownOutcome);
-        } else if out.exchange_code != -1007 {
+        } else if !CODES_OF_UNKNOWN_OUTCOME.contains(&out.exchange_code) {
             match status {
                 429 | 418 => prop_assert_eq!(out.kind, Kind::RateLimited),
                 400..=499 => prop_assert_eq!(out.kind, Kind::Rejected),

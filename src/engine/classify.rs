@@ -24,8 +24,11 @@ pub enum BodyProblem {
     Broken(String),
 }
 
-/// `-1007`: "Send status unknown; execution status unknown", under any HTTP status.
-const CODE_BACKEND_TIMEOUT: i64 = -1007;
+/// Codes that leave the request's fate open, under any HTTP status: `-1007`
+/// "Send status unknown; execution status unknown", `-1006` "unexpected
+/// response from the message bus" (Binance: execution status unknown), and
+/// `-1000` "unknown error while processing the request".
+pub const CODES_OF_UNKNOWN_OUTCOME: [i64; 3] = [-1000, -1006, -1007];
 
 pub const MAY_HAVE_RUN: &str = "the cancel may have been executed: query the order before acting";
 
@@ -55,7 +58,7 @@ pub fn classify(answer: Answer) -> Outcome {
     out.exchange_code = code.unwrap_or(0);
     out.exchange_msg = msg.unwrap_or_default();
 
-    out.kind = if code == Some(CODE_BACKEND_TIMEOUT) {
+    out.kind = if code.is_some_and(|c| CODES_OF_UNKNOWN_OUTCOME.contains(&c)) {
         Kind::UnknownOutcome
     } else {
         match status {
@@ -266,11 +269,15 @@ mod tests {
     #[test]
     fn unknown_outcomes() {
         let backend = r#"{"code":-1007,"msg":"Timeout waiting for response from backend server. Send status unknown; execution status unknown."}"#;
+        let bus = r#"{"code":-1006,"msg":"An unexpected response was received from the message bus. Execution status unknown."}"#;
         for (status, body) in [
             (500, r#"{"code":-1001,"msg":"Internal error; unable to process your request. Please try again."}"#),
             (503, backend),
             (400, backend),
             (200, backend),
+            (400, bus),
+            (200, bus),
+            (400, r#"{"code":-1000,"msg":"An unknown error occurred while processing the request."}"#),
             (502, "<html>Bad Gateway</html>"),
             (200, "<html>hello</html>"),
             (200, r#"{"algoId":14511,"success":true"#),

@@ -13,13 +13,15 @@ pub enum binance_status {
     /// key); nothing was sent.
     BINANCE_ERR_INVALID_ARGUMENT = 1,
     /// The exchange said no (a 4XX other than 429/418, or a 200 with
-    /// "success": false or a non-zero code). Not cancelled by this call.
+    /// "success": false or a non-zero code), with a code other than those
+    /// of UNKNOWN_OUTCOME. Not cancelled by this call.
     BINANCE_ERR_REJECTED = 2,
     /// HTTP 429 or 418: not executed; back off (see Retry-After).
     BINANCE_ERR_RATE_LIMITED = 3,
     /// The request may have reached the exchange but the result is unknown
-    /// (timeout after sending, 5XX, code -1007, cut or oversized answer, any
-    /// other answer). Query the order before acting.
+    /// (timeout after sending, 5XX, code -1007, -1006 or -1000 under any HTTP
+    /// status, cut or oversized answer, any other answer). Query the order
+    /// before acting.
     BINANCE_ERR_UNKNOWN_OUTCOME = 4,
     /// No request was sent (connection refused, DNS, TLS handshake, connect
     /// timeout), after the configured retries. Safe to retry.
