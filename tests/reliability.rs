@@ -2,9 +2,10 @@
 //! recovery, retries only of what provably did not execute, and many threads
 //! sharing one client through faults.
 
-use binance_algo::engine::client::Client;
+use binance_algo::engine::client::{CallOptions, Client};
 use binance_algo::engine::config::Config;
 use binance_algo::engine::outcome::Kind;
+use binance_algo::engine::request::OrderRef;
 use binance_algo::sim::{Fault, Sim, SimConfig};
 use std::time::Duration;
 
@@ -174,4 +175,34 @@ fn a_sync_that_uses_up_the_time_leaves_the_cancel_unsent_not_unknown() {
     let out = Client::new(&cfg).unwrap().cancel(1);
     assert_eq!((out.kind, out.attempts), (Kind::Transport, 0), "{}", out.message);
     drop(listener);
+}
+
+#[test]
+fn a_slow_sync_on_one_thread_does_not_hold_another_past_its_timeout() {
+    // A server that accepts but never answers: thread A's sync waits out its
+    // 8 s; B's cancel (200 ms) waits for that sync only until its own deadline.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut cfg = config(&format!("http://127.0.0.1:{port}"));
+    cfg.set_timeouts(1_000, 8_000).unwrap();
+    let client = std::sync::Arc::new(Client::new(&cfg).unwrap());
+    let syncing = std::thread::spawn({
+        let client = client.clone();
+        move || client.sync_now()
+    });
+    listener.set_nonblocking(true).unwrap();
+    let started = std::time::Instant::now();
+    let held = loop {
+        match listener.accept() {
+            Ok((stream, _)) => break stream, // A's sync is under way
+            Err(_) if started.elapsed() < Duration::from_secs(5) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => panic!("the sync never connected: {e}"),
+        }
+    };
+    let opts = CallOptions { total_timeout: Some(Duration::from_millis(200)), ..CallOptions::default() };
+    let out = client.cancel_with(OrderRef::AlgoId(1), &opts);
+    assert_eq!((out.kind, out.attempts), (Kind::Transport, 0), "{}", out.message);
+    assert!(!syncing.is_finished(), "the cancel waited for the whole sync");
+    drop(held); // A's sync ends now: the connection closes unanswered
+    assert_eq!(syncing.join().unwrap().kind, Kind::UnknownOutcome);
 }

@@ -2,7 +2,7 @@
 //! server-time offset, shared by any number of threads.
 
 use super::classify::{classify, Answer, MAY_HAVE_RUN};
-use super::clock::{local_ms, Clock};
+use super::clock::{local_ms, Clock, SyncGate, Turn};
 use super::config::{recv_window, timeout_ms, Config, Invalid};
 use super::log::{LogEvent, LogHook, LogKind, Logger};
 use super::outcome::{Kind, Outcome};
@@ -11,7 +11,6 @@ use super::secret::Secret;
 use super::signer::Signer;
 use super::transport::{Failure, Http, Method};
 use serde_json::Value;
-use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 const TIME_PATH: &str = "/api/v3/time";
@@ -71,8 +70,7 @@ pub struct Client {
     max_retries: u32,
     clock_sync: bool,
     clock: Clock,
-    /// One sync at a time: threads arriving meanwhile wait for its result.
-    sync_lock: Mutex<()>,
+    sync_gate: SyncGate,
     logger: Option<LogHook>,
 }
 
@@ -98,7 +96,7 @@ impl Client {
             max_retries: cfg.max_retries,
             clock_sync: cfg.clock_sync,
             clock: Clock::default(),
-            sync_lock: Mutex::new(()),
+            sync_gate: SyncGate::default(),
             logger: cfg.logger.clone(),
         })
     }
@@ -264,25 +262,34 @@ impl Client {
         }
     }
 
-    /// GET /api/v3/time and record the offset. With `only_if_needed`, a
-    /// thread that waited for another's sync uses its result.
+    /// GET /api/v3/time and record the offset, unless another thread's sync
+    /// finishes meanwhile (its result is taken) or, with `only_if_needed`,
+    /// the offset is known by now.
     fn sync_clock(&self, deadline: Instant, only_if_needed: bool) -> Result<i64, Box<Outcome>> {
-        let (result, elapsed) = {
-            let _one_at_a_time = self.sync_lock.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(offset) = self.clock.offset_ms().filter(|_| only_if_needed) {
-                return Ok(offset);
-            }
-            let started = Instant::now();
-            match self.read_server_time(deadline) {
-                Ok(sample) => {
-                    (Ok(self.clock.record(sample.server_ms, sample.sent_ms, sample.received_ms)), started.elapsed())
-                }
-                Err(out) => {
-                    self.clock.record_failure();
-                    (Err(out), started.elapsed())
-                }
+        let turn = match self.sync_gate.enter(deadline) {
+            Turn::Mine(turn) => turn,
+            Turn::Shared(result) => return result,
+            Turn::TimedOut => {
+                return Err(Box::new(Outcome::without_answer(
+                    Kind::Transport,
+                    "clock sync: request not sent (the total timeout ran out while another thread synced)",
+                )))
             }
         };
+        if let Some(offset) = self.clock.offset_ms().filter(|_| only_if_needed) {
+            turn.finish(Ok(offset));
+            return Ok(offset);
+        }
+        let started = Instant::now();
+        let result = match self.read_server_time(deadline) {
+            Ok(sample) => Ok(self.clock.record(sample.server_ms, sample.sent_ms, sample.received_ms)),
+            Err(out) => {
+                self.clock.record_failure();
+                Err(out)
+            }
+        };
+        let elapsed = started.elapsed();
+        turn.finish(result.clone());
         // Outside the lock: the hook may call into this client.
         self.log(|hook| {
             let message = match &result {

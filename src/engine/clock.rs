@@ -3,8 +3,10 @@
 //! local clock is the most common failure of Binance clients, so the client
 //! signs with local time plus a measured offset.
 
+use super::outcome::{Kind, Outcome};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering::Relaxed};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// After a failed automatic sync, the next automatic one waits this long, so
 /// a server without a time endpoint does not cost a round trip per call.
@@ -56,6 +58,84 @@ impl Clock {
         let failed_at = self.failed_at_ms.load(Relaxed);
         !self.synced.load(Relaxed) && (failed_at == 0 || local_ms() - failed_at >= AUTO_SYNC_BACKOFF_MS)
     }
+}
+
+/// Clock syncs, one at a time. A thread that finds one running waits for it,
+/// but only until its own deadline, and then takes its result: the clock is
+/// not measured twice over, and a slow sync cannot hold another call past
+/// its total timeout.
+#[derive(Debug, Default)]
+pub struct SyncGate {
+    state: Mutex<GateState>,
+    done: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct GateState {
+    running: bool,
+    /// Syncs finished so far, and the last one's result.
+    finished: u64,
+    last: Option<Result<i64, Box<Outcome>>>,
+}
+
+/// What `SyncGate::enter` leaves a thread to do.
+pub enum Turn<'a> {
+    /// Sync now; the others wait until the turn is finished or dropped.
+    Mine(SyncTurn<'a>),
+    /// Another thread's sync finished while this one waited: its result.
+    Shared(Result<i64, Box<Outcome>>),
+    /// The deadline passed while another thread's sync ran.
+    TimedOut,
+}
+
+impl SyncGate {
+    pub fn enter(&self, deadline: Instant) -> Turn<'_> {
+        let mut state = self.lock();
+        let arrived = state.finished;
+        while state.running {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Turn::TimedOut;
+            }
+            state = self.done.wait_timeout(state, left).unwrap_or_else(PoisonError::into_inner).0;
+        }
+        if state.finished != arrived {
+            return Turn::Shared(state.last.clone().unwrap_or_else(|| Err(sync_panicked())));
+        }
+        state.running = true;
+        Turn::Mine(SyncTurn { gate: self, result: None })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, GateState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The right to sync; dropping it (even in a panic) lets the others go on.
+pub struct SyncTurn<'a> {
+    gate: &'a SyncGate,
+    result: Option<Result<i64, Box<Outcome>>>,
+}
+
+impl SyncTurn<'_> {
+    /// Hands `result` to the threads waiting for this sync.
+    pub fn finish(mut self, result: Result<i64, Box<Outcome>>) {
+        self.result = Some(result);
+    }
+}
+
+impl Drop for SyncTurn<'_> {
+    fn drop(&mut self) {
+        let mut state = self.gate.lock();
+        state.running = false;
+        state.finished += 1;
+        state.last = Some(self.result.take().unwrap_or_else(|| Err(sync_panicked())));
+        self.gate.done.notify_all();
+    }
+}
+
+fn sync_panicked() -> Box<Outcome> {
+    Box::new(Outcome::without_answer(Kind::Internal, "internal error: a clock sync panicked"))
 }
 
 #[cfg(test)]
