@@ -47,25 +47,30 @@ impl fmt::Debug for Tcp {
 /// Connects to the first resolved address that answers, sharing the connect
 /// budget among the addresses still to try.
 pub fn connect(details: &ConnectionDetails) -> Result<Tcp, ureq::Error> {
-    let budget = details.timeout;
+    let stream = first_answering(&details.addrs, details.timeout)?;
+    if details.config.no_delay() {
+        stream.set_nodelay(true)?;
+    }
+    let buffers = LazyBuffers::new(details.config.input_buffer_size(), details.config.output_buffer_size());
+    let tcp = Tcp::new(stream, buffers);
+    (details.register_shutdown)(Arc::downgrade(&tcp.stream) as Weak<dyn ShutdownHandle>)?;
+    Ok(tcp)
+}
+
+/// A budget already spent fails here: ureq's own rounding would give a zero
+/// budget a fresh second.
+fn first_answering(addrs: &[SocketAddr], budget: NextTimeout) -> Result<TcpStream, ureq::Error> {
+    let budget_left = remaining(budget)?;
     let started = Instant::now();
     let mut last = None;
-    for (i, addr) in details.addrs.iter().enumerate() {
-        let left = budget.not_zero().map(|t| t.saturating_sub(started.elapsed()));
+    for (i, addr) in addrs.iter().enumerate() {
+        let left = budget_left.map(|t| t.saturating_sub(started.elapsed()));
         if left.is_some_and(|l| l.is_zero()) {
             return Err(ureq::Error::Timeout(budget.reason));
         }
-        let share = left.map(|l| cmp::max(l / (details.addrs.len() - i) as u32, MIN_PER_ADDRESS));
+        let share = left.map(|l| cmp::min(l, cmp::max(l / (addrs.len() - i) as u32, MIN_PER_ADDRESS)));
         match connect_one(addr, share) {
-            Ok(stream) => {
-                if details.config.no_delay() {
-                    stream.set_nodelay(true)?;
-                }
-                let buffers = LazyBuffers::new(details.config.input_buffer_size(), details.config.output_buffer_size());
-                let tcp = Tcp::new(stream, buffers);
-                (details.register_shutdown)(Arc::downgrade(&tcp.stream) as Weak<dyn ShutdownHandle>)?;
-                return Ok(tcp);
-            }
+            Ok(stream) => return Ok(stream),
             Err(e) if is_timeout(&e) => last = Some(ureq::Error::Timeout(budget.reason)),
             Err(e) => last = Some(e.into()),
         }
@@ -207,6 +212,21 @@ mod tests {
         let tiny = set_to(Some(300)).unwrap();
         assert!(!tiny.is_zero() && tiny < Duration::from_millis(20), "never zero: {tiny:?}");
         assert_eq!(set_to(None), None);
+    }
+
+    #[test]
+    fn a_spent_budget_connects_nowhere() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let spent = NextTimeout {
+            after: ureq::unversioned::transport::time::Duration::Exact(Duration::ZERO),
+            reason: ureq::Timeout::Connect,
+            per_read: None,
+            per_write: None,
+        };
+        let got = first_answering(&[listener.local_addr().unwrap()], spent);
+        assert!(matches!(got, Err(ureq::Error::Timeout(ureq::Timeout::Connect))), "{got:?}");
+        assert!(listener.accept().is_err(), "no connection was made");
     }
 
     #[test]
