@@ -206,3 +206,15 @@ fn a_slow_sync_on_one_thread_does_not_hold_another_past_its_timeout() {
     drop(held); // A's sync ends now: the connection closes unanswered
     assert_eq!(syncing.join().unwrap().kind, Kind::UnknownOutcome);
 }
+
+#[test]
+fn an_implausible_server_time_is_a_failed_sync_not_an_offset() {
+    // serverTime about 1000 (1970): seconds instead of ms, or a broken gateway.
+    let local_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let sim = sim_with(vec![1], 1_000 - local_ms);
+    let client = Client::new(&config(&sim.base_url())).unwrap();
+    let out = client.sync_now();
+    assert_eq!(out.kind, Kind::UnknownOutcome, "{}", out.message);
+    assert!(out.message.contains("implausible serverTime"), "{}", out.message);
+    assert_eq!(client.clock_offset_ms(), None);
+}

@@ -360,19 +360,24 @@ fn sync_failure(failure: Failure) -> Box<Outcome> {
     })
 }
 
+/// The earliest believable server time (2017-07-14): 0, a negative value or
+/// seconds instead of milliseconds would get every signed request -1021.
+const EARLIEST_SERVER_MS: i64 = 1_500_000_000_000;
+
 /// `{"serverTime":<ms>}`; anything else is a failed sync, classified like
 /// any answer (4XX rejected, 429/418 rate limited, the rest unknown).
 fn server_time(answer: Answer) -> Result<i64, Box<Outcome>> {
     let parsed = answer.body.as_ref().ok().and_then(|b| serde_json::from_slice::<Value>(b).ok());
-    if let Some(ms) = parsed.as_ref().and_then(|j| j.get("serverTime")).and_then(Value::as_i64) {
-        if answer.status == 200 {
-            return Ok(ms);
-        }
-    }
+    let server_ms = parsed.as_ref().and_then(|j| j.get("serverTime")).and_then(Value::as_i64);
+    let why = match server_ms {
+        Some(ms) if answer.status == 200 && ms >= EARLIEST_SERVER_MS => return Ok(ms),
+        Some(ms) if answer.status == 200 => format!("an implausible serverTime {ms}"),
+        _ => "no serverTime".to_owned(),
+    };
     let mut out = classify(answer);
     if out.kind == Kind::Ok {
         out.kind = Kind::UnknownOutcome;
     }
-    out.message = format!("clock sync failed: HTTP {} without a serverTime", out.http_status);
+    out.message = format!("clock sync failed: HTTP {} with {why}", out.http_status);
     Err(Box::new(out))
 }
