@@ -14,7 +14,7 @@ C_SIM_FLAGS = --quiet --open-ids 14511,3001,3003,3004,1000-1079,2010,2020,900719
   --open-client-ids c-1 \
   --fault 4290=429:30 --fault 4180=418:120 --fault 4040=404html --fault 5000=500 \
   --fault 5030=503 --fault 5020=502html --fault 2000=html200 --fault 2010=truncated \
-  --fault 2020=short --fault 2030=huge --fault 6000=close --fault 7000=slow:3000
+  --fault 2020=short --fault 2030=huge --fault 6000=close --fault 7000=slow:10000
 
 .PHONY: all build demo test lint rust-test c-test c-test-asan c-test-valgrind quickstart-test symbols soak header clean
 

@@ -12,7 +12,7 @@ MEMCHECK  = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-
 # Simulator state for tests/cpp/test_cancel.cpp: open ids and scripted faults.
 CPP_SIM_FLAGS = --quiet --open-ids 14511,3001,1000-1079,9007199254740993,9223372036854775807 \
   --open-client-ids cpp-order-1,cpp-order-2 \
-  --fault 4290=429:30 --fault 4180=418:120 --fault 5000=500 --fault 7000=slow:2000
+  --fault 4290=429:30 --fault 4180=418:120 --fault 5000=500 --fault 7000=slow:10000
 
 # Runs example $(1) on a fresh simulator: it cancels 14511 (exit 0), then the
 # exchange refuses the same id (exit 1); a malformed id is a usage error (exit 2).

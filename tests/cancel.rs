@@ -161,9 +161,10 @@ fn each_fault_is_classified_and_sent_once() {
 
 #[test]
 fn a_slow_answer_times_out_as_unknown_and_is_not_resent() {
-    let sim = sim(&[], vec![(7, Fault::Slow { delay_ms: 2_000 })]);
+    let sim = sim(&[], vec![(7, Fault::Slow { delay_ms: 10_000 })]);
     let mut cfg = config(&sim);
-    cfg.set_timeouts(300, 300).unwrap();
+    cfg.set_timeouts(1_000, 1_000).unwrap();
+    cfg.set_clock_sync(false); // the whole budget is the cancel's
     let out = Client::new(&cfg).unwrap().cancel(7);
     assert_eq!((out.kind, out.http_status), (Kind::UnknownOutcome, 0), "{}", out.message);
     assert!(out.message.contains("timed out"), "{}", out.message);
@@ -182,6 +183,17 @@ fn refused_connection_is_transport() {
     no_secrets(&out);
 }
 
+/// Waits, at most 5 s, for something the simulator reports.
+fn wait_until(done: impl Fn() -> bool) {
+    for _ in 0..500 {
+        if done() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("the simulator never got there");
+}
+
 #[test]
 fn a_connection_closed_while_idle_costs_a_reconnect_not_an_unknown() {
     let sim = Sim::start(SimConfig {
@@ -194,7 +206,8 @@ fn a_connection_closed_while_idle_costs_a_reconnect_not_an_unknown() {
     .unwrap();
     let c = client(&sim);
     assert_eq!(c.cancel(1).kind, Kind::Ok);
-    std::thread::sleep(Duration::from_millis(400)); // the server drops the idle connection
+    wait_until(|| sim.idle_closed() == 1); // the server drops the idle connection
+    std::thread::sleep(Duration::from_millis(20)); // loopback delivery of its FIN
     let out = c.cancel(2);
     assert_eq!(out.kind, Kind::Ok, "{}", out.message);
     assert_eq!(sim.connections(), 2);
@@ -208,13 +221,7 @@ fn a_connection_with_stray_bytes_is_not_reused() {
     assert_eq!(c.cancel(1).kind, Kind::Ok);
     // The stray bytes arrive 50 ms after the answer, once the connection is
     // back in the pool: only the probe before reuse can see them.
-    for _ in 0..500 {
-        if sim.stray_sent() == 1 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    assert_eq!(sim.stray_sent(), 1);
+    wait_until(|| sim.stray_sent() == 1);
     std::thread::sleep(Duration::from_millis(20)); // loopback delivery
     let out = c.cancel(2);
     assert_eq!(out.kind, Kind::Ok, "{}", out.message);

@@ -4,9 +4,11 @@
 
 use binance_algo::engine::client::{CallOptions, Client};
 use binance_algo::engine::config::Config;
+use binance_algo::engine::log::{LogEvent, LogHook, LogKind};
 use binance_algo::engine::outcome::Kind;
 use binance_algo::engine::request::OrderRef;
 use binance_algo::sim::{Fault, Sim, SimConfig};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 fn sim_with(open_ids: Vec<i64>, clock_offset_ms: i64) -> Sim {
@@ -69,29 +71,36 @@ fn a_refused_connection_is_retried_until_the_server_is_up() {
     let out = Client::new(&cfg).unwrap().cancel(1);
     assert_eq!((out.kind, out.attempts), (Kind::Transport, 3), "{}", out.message);
 
-    // The server comes up while the client backs off (20 ms, 40 ms, ...,
-    // 200 ms: 1.1 s in all across 10 retries).
+    // The server comes up while the client backs off after its first,
+    // refused attempt: started from the retry's log event, so no race.
+    let started: Arc<Mutex<Option<Sim>>> = Arc::default();
+    cfg.set_logger(Some(LogHook(Arc::new({
+        let started = started.clone();
+        move |event: &LogEvent<'_>| {
+            if event.kind == LogKind::Retry {
+                let mut sim = started.lock().unwrap();
+                if sim.is_none() {
+                    *sim = Some(Sim::start(SimConfig { port, open_ids: vec![1], ..SimConfig::default() }).unwrap());
+                }
+            }
+        }
+    }))));
     cfg.set_max_retries(10).unwrap();
-    let client = Client::new(&cfg).unwrap();
-    let starter = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(50));
-        Sim::start(SimConfig { port, open_ids: vec![1], ..SimConfig::default() }).unwrap()
-    });
-    let out = client.cancel(1);
-    let sim = starter.join().unwrap();
-    assert_eq!(out.kind, Kind::Ok, "{}", out.message);
-    assert!(out.attempts >= 2, "{}", out.attempts);
+    let out = Client::new(&cfg).unwrap().cancel(1);
+    assert_eq!((out.kind, out.attempts), (Kind::Ok, 2), "{}", out.message);
+    let sim = started.lock().unwrap().take().unwrap();
     assert_eq!(sim.cancel_requests(), 1, "only the last attempt reached the exchange");
 }
 
 #[test]
 fn what_may_have_executed_is_never_resent() {
     let faults =
-        [Fault::Close, Fault::ServerError, Fault::BackendTimeout, Fault::Truncated, Fault::Slow { delay_ms: 1_000 }];
+        [Fault::Close, Fault::ServerError, Fault::BackendTimeout, Fault::Truncated, Fault::Slow { delay_ms: 10_000 }];
     let sim = sim_with((1..=faults.len() as i64).collect(), 0);
     let mut cfg = config(&sim.base_url());
     cfg.set_max_retries(10).unwrap();
-    cfg.set_timeouts(200, 300).unwrap();
+    cfg.set_timeouts(1_000, 1_000).unwrap();
+    cfg.set_clock_sync(false); // the whole budget is the cancel's
     let client = Client::new(&cfg).unwrap();
     for (i, fault) in faults.into_iter().enumerate() {
         let id = i as i64 + 1;

@@ -145,6 +145,11 @@ impl Sim {
         self.shared.stray_sent.load(Relaxed)
     }
 
+    /// Keep-alive connections closed so far for idling (`idle_timeout_ms`).
+    pub fn idle_closed(&self) -> u64 {
+        self.shared.idle_closed.load(Relaxed)
+    }
+
     pub fn is_open(&self, algo_id: i64) -> bool {
         self.shared.exchange.is_open(algo_id)
     }

@@ -24,6 +24,7 @@ pub(crate) struct Shared {
     pub cancel_requests: AtomicU64,
     pub connections: AtomicU64,
     pub stray_sent: AtomicU64,
+    pub idle_closed: AtomicU64,
     /// `None`: idle connections are never closed.
     idle_timeout: Option<Duration>,
     log: bool,
@@ -38,6 +39,7 @@ impl Shared {
             cancel_requests: AtomicU64::new(0),
             connections: AtomicU64::new(0),
             stray_sent: AtomicU64::new(0),
+            idle_closed: AtomicU64::new(0),
             idle_timeout: (cfg.idle_timeout_ms > 0).then(|| Duration::from_millis(cfg.idle_timeout_ms)),
             log: cfg.log,
         })
@@ -119,7 +121,14 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
             }
             Parse::Incomplete => {}
         }
-        if shared.stopped() || shared.idle_for(last_activity) {
+        if shared.stopped() {
+            return;
+        }
+        if shared.idle_for(last_activity) {
+            // Closed before it is counted: a test that saw the count can
+            // rely on the FIN being on its way.
+            let _ = stream.shutdown(Shutdown::Both);
+            shared.idle_closed.fetch_add(1, Relaxed);
             return;
         }
         match stream.read(&mut chunk) {

@@ -20,7 +20,9 @@ sys.path.insert(0, str(ROOT / "bindings" / "python"))
 KEY, SECRET = "sim-api-key", "sim-secret-key"
 OPEN_IDS = "14511,3001,3002,1000-1079,2000-2099,9007199254740993,9223372036854775807"
 CLIENT_IDS = "py-order-1,py-order-2"
-FAULTS = ["4290=429:30", "4180=418:120", "5000=500", "5030=503", "6000=close", "7000=slow:500"]
+# 7000 answers after 500 ms (calls that wait for it), 7001 after 10 s (calls
+# that must time out first; the simulator's stop cuts the wait short).
+FAULTS = ["4290=429:30", "4180=418:120", "5000=500", "5030=503", "6000=close", "7000=slow:500", "7001=slow:10000"]
 
 # An Ed25519 key pair (PKCS#8 and SPKI PEM), as in tests/features.rs.
 ED25519_PRIVATE = (

@@ -235,7 +235,7 @@ def test_exit_leaves_a_client_in_use_alone(sim_url):
 import threading, time, binance_algo
 binance_algo._lib.binance_client_free = lambda handle: print("freed", flush=True)
 client = binance_algo.Client({KEY!r}, {SECRET!r}, base_url={sim_url!r})
-threading.Thread(target=client.try_cancel, args=(7000,), daemon=True).start()
+threading.Thread(target=client.try_cancel, args=(7001,), daemon=True).start()
 deadline = time.monotonic() + 10
 while client._calls == 0 and time.monotonic() < deadline:
     time.sleep(0.005)
@@ -408,8 +408,9 @@ def test_client_algo_id(client):
 
 
 def test_call_options(client):
+    client.sync_clock()  # so that the whole timeout below is the cancel's
     with pytest.raises(binance_algo.UnknownOutcome) as e:
-        client.cancel(7000, timeout_ms=100)  # a 500 ms answer: this call's own timeout ends it
+        client.cancel(7001, timeout_ms=1000)  # a 10 s answer: this call's own timeout ends it
     assert "timed out" in e.value.message
     assert client.cancel(2014, recv_window_ms=60000).ok
     for kwargs in ({"recv_window_ms": 0}, {"timeout_ms": 0}, {"timeout_ms": 2**64 + 100}):
