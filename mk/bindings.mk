@@ -14,11 +14,6 @@ CPP_SIM_FLAGS = --quiet --open-ids 14511,3001,1000-1079,9007199254740993,9223372
   --open-client-ids cpp-order-1,cpp-order-2 \
   --fault 4290=429:30 --fault 4180=418:120 --fault 5000=500 --fault 7000=slow:10000
 
-# Runs example $(1) on a fresh simulator: it cancels 14511 (exit 0), then the
-# exchange refuses the same id (exit 1); a malformed id is a usage error (exit 2).
-run_example_twice = $(WITH_SIM) --quiet --open-ids 14511 -- sh -c '$(1) 14511 && { $(1) 14511; test $$? -eq 1; } && \
-  { $(1) 14511x 2>/dev/null; test $$? -eq 2; }'
-
 EXTRA_TESTS += dl-test cpp-test py-test install-test snippet-test
 
 .PHONY: dl-test cpp-test py-test install-test snippet-test install
@@ -47,7 +42,7 @@ dl-test: $(OUT)/dl-tests $(OUT)/cancel_dl $(OUT)/libfake_v99.so $(OUT)/libfake_m
 	$(WITH_SIM) --quiet --open-ids 14511,3001 -- $(OUT)/dl-tests $(DL_TEST_ARGS)
 	$(WITH_SIM) --quiet --open-ids 14511,3001 -- $(MEMCHECK) --keep-debuginfo=yes \
 	  --suppressions=tests/c/dlclose.supp $(OUT)/dl-tests $(DL_TEST_ARGS)
-	$(call run_example_twice,$(OUT)/cancel_dl)
+	scripts/cancels-twice.sh $(OUT)/cancel_dl
 
 # --- bindings/cpp: the header-only C++17 wrapper ------------------------------
 CPP_SRC = bindings/cpp/binance_algo.hpp include/binance_algo.h
@@ -65,7 +60,7 @@ demo: $(OUT)/cancel_cpp
 cpp-test: $(OUT)/cpp-tests $(OUT)/cancel_cpp
 	$(WITH_SIM) $(CPP_SIM_FLAGS) -- $(OUT)/cpp-tests
 	$(WITH_SIM) $(CPP_SIM_FLAGS) -- $(MEMCHECK) $(OUT)/cpp-tests
-	$(call run_example_twice,$(OUT)/cancel_cpp)
+	scripts/cancels-twice.sh $(OUT)/cancel_cpp
 
 # --- bindings/python: ctypes; the tests start their own simulator -------------
 # (tests/python/conftest.py) and run examples/cancel.py.

@@ -27,9 +27,8 @@ check() {
     fi
 }
 
-# cancels TWICE: the example cancels 14511 on a fresh simulator, then is refused (exit 1).
 cancels_twice() {
-    "$repo/scripts/with-sim.sh" --quiet --open-ids 14511 -- sh -c '"$0" 14511 && { "$0" 14511; test $? -eq 1; }' "$1"
+    "$repo/scripts/cancels-twice.sh" "$1"
 }
 
 prefix=$tmp/prefix
