@@ -238,10 +238,11 @@ fn recv_window_and_timestamp() {
     let q = signed(&format!("algoId=1&timestamp={}", t - 8_000));
     assert_eq!(call(&sim, &delete(&q, Some(KEY))).json(), (400, behind.as_str()));
     assert!(sim.is_open(1));
-    let q = signed(&format!("algoId=1&recvWindow=10000&timestamp={}", t - 8_000));
+    // (Accepted cases read the clock afresh: a stall must not age them.)
+    let q = signed(&format!("algoId=1&recvWindow=10000&timestamp={}", now_ms() - 8_000));
     assert_eq!(call(&sim, &delete(&q, Some(KEY))).status, 200);
     // 60000 itself is allowed.
-    let q = signed(&format!("algoId=2&recvWindow=60000&timestamp={}", t - 50_000));
+    let q = signed(&format!("algoId=2&recvWindow=60000&timestamp={}", now_ms() - 50_000));
     assert_eq!(call(&sim, &delete(&q, Some(KEY))).status, 200);
     // Up to a second ahead is tolerated.
     let q = signed(&format!("algoId=3&timestamp={}", now_ms() + 500));
