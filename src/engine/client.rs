@@ -128,12 +128,20 @@ impl Client {
         loop {
             let budget = shares_deadline.then(|| deadline.saturating_duration_since(Instant::now()));
             if budget.is_some_and(|b| b.is_zero()) {
-                // Only after a sync that used up the time: ureq would fail
-                // this as a timeout indistinguishable from one after sending.
-                return Outcome::without_answer(
+                // After a sync (or, rarely, a back-off) that used up the time:
+                // ureq would fail this as a timeout indistinguishable from one
+                // after sending. Earlier attempts were not executed either.
+                let mut out = Outcome::without_answer(
                     Kind::Transport,
-                    "request not sent: the total timeout ran out before it (clock sync); safe to retry",
+                    match attempt {
+                        1 => "request not sent: the total timeout ran out before it (clock sync); safe to retry",
+                        _ => {
+                            "request not sent again: the total timeout ran out; no attempt was executed; safe to retry"
+                        }
+                    },
                 );
+                out.attempts = attempt - 1;
+                return out;
             }
             let mut out = self.send_cancel(order, opts, attempt, budget);
             // A failed signature means this attempt was never made.
