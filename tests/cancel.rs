@@ -47,6 +47,13 @@ fn cancel_then_cancel_again() {
     let c = client(&sim);
     let out = c.cancel(14511);
     no_secrets(&out);
+    // Nor the client's Debug, with the connection it used pooled: not as
+    // text, nor as the byte list a derived Debug of a buffer would print.
+    let shown = format!("{c:?}");
+    let key_bytes = format!("{:?}", KEY.as_bytes());
+    for leak in [KEY, SECRET, "signature=", key_bytes.trim_matches(['[', ']'])] {
+        assert!(!shown.contains(leak), "{leak} in {shown}");
+    }
     assert_eq!(out.kind, Kind::Ok, "{}", out.message);
     assert_eq!(out.body.as_deref(), Some(r#"{"algoId":14511,"success":true,"code":0,"msg":"OK"}"#));
     assert_eq!(out.http_status, 200);
