@@ -173,14 +173,20 @@ fn warm_opens_connections_and_syncs_ahead_of_the_first_cancel() {
     assert_eq!(dead.warm(2).kind, Kind::Transport);
 }
 
+/// A server that accepts connections (the kernel does) but never answers,
+/// and a config for it with these timeouts.
+fn silent_server(connect_ms: i64, total_ms: i64) -> (std::net::TcpListener, Config) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut cfg = config(&format!("http://{}", listener.local_addr().unwrap()));
+    cfg.set_timeouts(connect_ms, total_ms).unwrap();
+    (listener, cfg)
+}
+
 #[test]
 fn a_sync_that_uses_up_the_time_leaves_the_cancel_unsent_not_unknown() {
-    // A server that accepts but never answers: the clock sync eats the
-    // whole budget, so the cancel itself must never be attempted.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mut cfg = config(&format!("http://127.0.0.1:{port}"));
-    cfg.set_timeouts(200, 200).unwrap();
+    // The clock sync eats the whole budget, so the cancel itself must never
+    // be attempted.
+    let (listener, cfg) = silent_server(200, 200);
     let out = Client::new(&cfg).unwrap().cancel(1);
     assert_eq!((out.kind, out.attempts), (Kind::Transport, 0), "{}", out.message);
     drop(listener);
@@ -188,12 +194,9 @@ fn a_sync_that_uses_up_the_time_leaves_the_cancel_unsent_not_unknown() {
 
 #[test]
 fn a_slow_sync_on_one_thread_does_not_hold_another_past_its_timeout() {
-    // A server that accepts but never answers: thread A's sync waits out its
-    // 8 s; B's cancel (200 ms) waits for that sync only until its own deadline.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mut cfg = config(&format!("http://127.0.0.1:{port}"));
-    cfg.set_timeouts(1_000, 8_000).unwrap();
+    // Thread A's sync waits out its 8 s; B's cancel (200 ms) waits for that
+    // sync only until its own deadline.
+    let (listener, cfg) = silent_server(1_000, 8_000);
     let client = std::sync::Arc::new(Client::new(&cfg).unwrap());
     let syncing = std::thread::spawn({
         let client = client.clone();
