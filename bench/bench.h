@@ -28,6 +28,9 @@ typedef struct client_ops {
     /* 1: one handle may serve many threads at once (the library's client);
      * 0: each thread needs its own (a socket, a curl easy handle). */
     int shareable;
+    /* For a shareable handle: open `n` connections before a timed run, as
+     * the others have one per thread open by then (NULL: nothing to do). */
+    int (*prewarm)(void *c, int n);
 } client_ops;
 
 extern const client_ops floor_ops; /* floor.c */
@@ -37,6 +40,11 @@ int lib_has_warm(void);               /* the library has binance_client_warm */
 #ifdef HAVE_CURL
 extern const client_ops curl_ops;  /* curl.c */
 #endif
+
+/* The headers every client sends besides Host and X-MBX-APIKEY: the
+ * library's own, so that all rows send the same request. */
+#define BENCH_ACCEPT "application/json"
+const char *bench_user_agent(void); /* lib.c: "binance_algo/<version>" */
 
 /* sign.c: `algoId=ID&timestamp=MS&signature=HEX` with a fresh timestamp,
  * HMAC-SHA256 keyed once per signer (as a real client would). */

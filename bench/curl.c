@@ -46,7 +46,9 @@ static void *curl_open(const target *t) {
     curl_client *c = calloc(1, sizeof *c);
     char key[1100];
     snprintf(key, sizeof key, "X-MBX-APIKEY: %s", t->api_key);
-    if (!c || !(c->h = curl_easy_init()) || !(c->headers = curl_slist_append(NULL, key)) ||
+    /* The library's Accept (in place of curl's default) and User-Agent: the same request. */
+    if (!c || !(c->h = curl_easy_init()) || !(c->headers = curl_slist_append(NULL, "Accept: " BENCH_ACCEPT)) ||
+        !(c->headers = curl_slist_append(c->headers, key)) ||
         !(c->sign = signer_new(t->secret))) {
         fprintf(stderr, "bench: libcurl setup failed\n");
         curl_close(c);
@@ -56,6 +58,7 @@ static void *curl_open(const target *t) {
                                    t->tls ? "https" : "http", t->host, t->port);
     curl_easy_setopt(c->h, CURLOPT_CUSTOMREQUEST, "DELETE");
     curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, c->headers);
+    curl_easy_setopt(c->h, CURLOPT_USERAGENT, bench_user_agent());
     curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c->h, CURLOPT_WRITEDATA, c);
     curl_easy_setopt(c->h, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM for timeouts */
@@ -82,4 +85,4 @@ static int curl_cancel(void *arg, int64_t algo_id) {
     return code == 200 && strstr(c->body, "\"success\":true") ? 0 : -1;
 }
 
-const client_ops curl_ops = {"libcurl", curl_open, curl_cancel, curl_close, 0};
+const client_ops curl_ops = {"libcurl", curl_open, curl_cancel, curl_close, 0, NULL};

@@ -40,8 +40,9 @@ static void *floor_open(const target *t) {
     c->fd = -1;
     c->prefix_len = (size_t)snprintf(c->req, sizeof c->req, "DELETE /sapi/v1/algo/futures/order?");
     c->suffix_len = (size_t)snprintf(c->suffix, sizeof c->suffix,
-                                     " HTTP/1.1\r\nHost: %s:%d\r\nX-MBX-APIKEY: %s\r\n\r\n", t->host,
-                                     t->port, t->api_key);
+                                     " HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: %s\r\nAccept: " BENCH_ACCEPT
+                                     "\r\nX-MBX-APIKEY: %s\r\n\r\n",
+                                     t->host, t->port, bench_user_agent(), t->api_key);
     if (!(c->sign = signer_new(t->secret)))
         goto fail;
     if (t->tls) {
@@ -76,8 +77,12 @@ static int floor_connect(floor_client *c) {
     if (getaddrinfo(c->t.host, port, &hints, &ai) != 0)
         return -1;
     c->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* 10 s, the others' total timeout: a stalled server fails the run, not hangs it. */
+    struct timeval limit = {.tv_sec = 10};
     int one = 1, ok = c->fd >= 0 && connect(c->fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-                      setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0;
+                      setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0 &&
+                      setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) == 0 &&
+                      setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit) == 0;
     freeaddrinfo(ai);
     if (ok && c->t.tls) {
         ok = (c->ssl = SSL_new(c->ctx)) && SSL_set_fd(c->ssl, c->fd) == 1 &&
@@ -142,4 +147,4 @@ static void floor_close(void *arg) {
     free(c);
 }
 
-const client_ops floor_ops = {"floor", floor_open, floor_cancel, floor_close, 0};
+const client_ops floor_ops = {"floor", floor_open, floor_cancel, floor_close, 0, NULL};

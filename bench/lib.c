@@ -33,7 +33,12 @@ static void lib_close(void *c) {
     binance_client_free(c);
 }
 
-const client_ops lib_ops = {"binance_algo", lib_open, lib_cancel, lib_close, 1};
+const char *bench_user_agent(void) {
+    static char ua[64];
+    if (!ua[0])
+        snprintf(ua, sizeof ua, "binance_algo/%s", binance_version());
+    return ua;
+}
 
 /* binance_client_warm came after this benchmark: it is looked up at run time,
  * so that the benchmark still runs against a library without it. */
@@ -44,6 +49,15 @@ static warm_fn find_warm(void) {
     *(void **)&warm = dlsym(RTLD_DEFAULT, "binance_client_warm");
     return warm;
 }
+
+/* n connections at once, as the threads will use (without binance_client_warm,
+ * the threads open theirs inside the timed run). */
+static int lib_prewarm(void *c, int n) {
+    warm_fn warm = find_warm();
+    return warm && warm(c, n, NULL) != BINANCE_OK ? -1 : 0;
+}
+
+const client_ops lib_ops = {"binance_algo", lib_open, lib_cancel, lib_close, 1, lib_prewarm};
 
 int lib_has_warm(void) {
     return find_warm() != NULL;
@@ -61,4 +75,4 @@ static void *lib_open_warm(const target *t) {
     return client;
 }
 
-const client_ops lib_warm_ops = {"binance_algo+warm", lib_open_warm, lib_cancel, lib_close, 1};
+const client_ops lib_warm_ops = {"binance_algo+warm", lib_open_warm, lib_cancel, lib_close, 1, lib_prewarm};

@@ -85,10 +85,13 @@ double threaded_calls_per_s(const client_ops *ops, const target *t, int threads,
         w[opened] = (struct worker){ops, shared, 50000000 + (int64_t)opened * 1000000, calls, 0, &start};
         if (!shared && !(w[opened].c = ops->open(t)))
             ok = 0;
-        /* One warm-up call per thread: every connection is open before timing. */
+        /* One warm-up call per thread: every connection is open before timing
+         * (a shared handle opens one per thread below). */
         if (ok && ops->cancel(w[opened].c, w[opened].first_id++) != 0)
             ok = 0;
     }
+    if (ok && shared && ops->prewarm && ops->prewarm(shared, threads) != 0)
+        ok = 0;
     double per_s = -1;
     if (ok) {
         pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
