@@ -63,11 +63,11 @@ int lib_has_warm(void) {
     return find_warm() != NULL;
 }
 
-/* A client warmed with one connection (TLS handshake and clock sync done). */
+/* A client warmed with one connection (TLS handshake and clock sync done);
+ * used only when lib_has_warm(). */
 static void *lib_open_warm(const target *t) {
     binance_client *client = lib_open(t);
-    warm_fn warm = find_warm();
-    if (client && (!warm || warm(client, 1, NULL) != BINANCE_OK)) {
+    if (client && lib_prewarm(client, 1) != 0) {
         fprintf(stderr, "bench: binance_client_warm failed\n");
         binance_client_free(client);
         return NULL;
