@@ -13,6 +13,7 @@
 use super::classify::{header_int, Answer, BodyProblem};
 use super::config::{Config, BODY_CAP_BYTES};
 use super::tcp;
+use std::cell::Cell;
 use std::fmt;
 use std::io::{self, Read};
 use std::net::{IpAddr, SocketAddr};
@@ -25,6 +26,7 @@ use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{ConnectionDetails, Connector, NextTimeout, RustlsConnector, Transport};
 use ureq::Agent;
+use ureq::Timeout;
 
 /// Why no answer was read; the text is the cause only, for the caller to
 /// phrase.
@@ -60,6 +62,11 @@ pub struct Http {
 
 impl Http {
     pub fn new(cfg: &Config) -> Self {
+        Self::with_lookup(cfg, Box::new(DefaultResolver::default()))
+    }
+
+    /// `lookup` resolves names that are neither IP literals nor cached.
+    fn with_lookup(cfg: &Config, lookup: Box<dyn Resolver>) -> Self {
         let mut tls = TlsConfig::builder();
         if let Some(roots) = &cfg.ca_roots {
             let certs = roots.iter().map(|der| Certificate::from_der(der).to_owned());
@@ -81,8 +88,9 @@ impl Http {
             .tls_config(tls.build())
             .build();
         let dns = Arc::new(DnsCache::default());
-        let connector = NotSentConnector { tls: RustlsConnector::default(), dns: dns.clone() };
-        let resolver = NotSentResolver { inner: DefaultResolver::default(), dns };
+        let connector =
+            NotSentConnector { tls: RustlsConnector::default(), dns: dns.clone(), connect_timeout: connect };
+        let resolver = NotSentResolver { inner: lookup, dns };
         Http {
             agent: Agent::with_parts(agent_config, connector, resolver),
             connect_timeout: connect,
@@ -174,17 +182,28 @@ fn not_sent(e: &ureq::Error) -> Option<&ureq::Error> {
     }
 }
 
+thread_local! {
+    /// When this thread's last resolve started a name lookup; None when it
+    /// answered at once. ureq resolves and then connects on the calling
+    /// thread, and starts the connect budget afresh after the lookup: the
+    /// connector takes this to give DNS, TCP and TLS one budget between them.
+    static LOOKUP_STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
 /// Our TCP socket (see tcp.rs), wrapped in ureq's rustls for https.
 #[derive(Debug)]
 struct NotSentConnector {
     tls: RustlsConnector,
     dns: Arc<DnsCache>,
+    connect_timeout: Duration,
 }
 
 impl Connector for NotSentConnector {
     type Out = Box<dyn Transport>;
 
     fn connect(&self, details: &ConnectionDetails, _: Option<()>) -> Result<Option<Self::Out>, ureq::Error> {
+        let shortened = self.after_lookup(details);
+        let details = shortened.as_ref().unwrap_or(details);
         let connected = tcp::connect(details).and_then(|socket| self.tls.connect(details, Some(socket)));
         match connected {
             Ok(Some(transport)) => Ok(Some(transport.boxed())),
@@ -195,6 +214,26 @@ impl Connector for NotSentConnector {
             // The host may have moved: look it up afresh next time.
             self.dns.forget();
             tag(e)
+        })
+    }
+}
+
+impl NotSentConnector {
+    /// `details` with the connect budget the name lookup left, when that is
+    /// less than ureq's.
+    fn after_lookup<'a>(&self, d: &ConnectionDetails<'a>) -> Option<ConnectionDetails<'a>> {
+        let left = self.connect_timeout.saturating_sub(LOOKUP_STARTED.take()?.elapsed());
+        (left < *d.timeout.after).then(|| ConnectionDetails {
+            uri: d.uri,
+            addrs: d.addrs.clone(),
+            config: d.config,
+            request_level: d.request_level,
+            resolver: d.resolver,
+            now: d.now,
+            timeout: NextTimeout { after: left.into(), reason: Timeout::Connect, ..d.timeout },
+            current_time: d.current_time.clone(),
+            run_connector: d.run_connector.clone(),
+            register_shutdown: d.register_shutdown.clone(),
         })
     }
 }
@@ -230,7 +269,7 @@ impl DnsCache {
 
 #[derive(Debug)]
 struct NotSentResolver {
-    inner: DefaultResolver,
+    inner: Box<dyn Resolver>,
     dns: Arc<DnsCache>,
 }
 
@@ -241,6 +280,7 @@ impl Resolver for NotSentResolver {
         config: &ureq::config::Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        LOOKUP_STARTED.set(None);
         let (Some(host), Some(port)) = (uri.host(), port_of(uri)) else {
             return self.inner.resolve(uri, config, timeout).map_err(tag);
         };
@@ -252,6 +292,7 @@ impl Resolver for NotSentResolver {
         if let Some(addrs) = self.dns.get(host, port) {
             return Ok(addrs);
         }
+        LOOKUP_STARTED.set(Some(Instant::now()));
         let addrs = self.inner.resolve(uri, config, timeout).map_err(tag)?;
         self.dns.put(host, port, &addrs);
         Ok(addrs)
@@ -282,7 +323,7 @@ mod tests {
     #[test]
     fn ip_literals_need_no_lookup_and_names_are_cached() {
         let dns = Arc::new(DnsCache::default());
-        let resolver = NotSentResolver { inner: DefaultResolver::default(), dns: dns.clone() };
+        let resolver = NotSentResolver { inner: Box::new(DefaultResolver::default()), dns: dns.clone() };
         assert_eq!(resolve(&resolver, "http://127.0.0.1:8080/x"), ["127.0.0.1:8080".parse().unwrap()]);
         assert_eq!(resolve(&resolver, "https://[::1]/x"), ["[::1]:443".parse().unwrap()]);
         assert!(dns.get("127.0.0.1", 8080).is_none(), "literals are not cached");
@@ -292,6 +333,41 @@ mod tests {
         assert!(dns.get("localhost", 10).is_none());
         dns.forget();
         assert!(dns.get("localhost", 9).is_none());
+    }
+
+    /// A name lookup that takes `.1`, then answers `.0`.
+    #[derive(Debug)]
+    struct SlowLookup(SocketAddr, Duration);
+
+    impl Resolver for SlowLookup {
+        fn resolve(
+            &self,
+            _: &Uri,
+            _: &ureq::config::Config,
+            _: NextTimeout,
+        ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+            std::thread::sleep(self.1);
+            let mut addrs = self.empty();
+            addrs.push(self.0);
+            Ok(addrs)
+        }
+    }
+
+    #[test]
+    fn a_lookup_longer_than_the_connect_timeout_leaves_nothing_to_connect_with() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut cfg = Config::default();
+        cfg.set_timeouts(100, 5000).unwrap();
+        let http = Http::with_lookup(&cfg, Box::new(SlowLookup(addr, Duration::from_millis(300))));
+        let url = format!("http://lookup.test:{}/x", addr.port());
+        match http.send(Method::Delete, url, Some("k"), None).unwrap_err() {
+            Failure::NotSent(m) => assert!(m.contains("timed out"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        let nothing = listener.accept().unwrap_err();
+        assert_eq!(nothing.kind(), io::ErrorKind::WouldBlock, "no connection may be tried");
     }
 
     #[test]
