@@ -181,7 +181,9 @@ fn check_key_text(what: &str, key: &str) -> Result<(), Invalid> {
 }
 
 fn check_base_url(url: &str) -> Result<String, Invalid> {
-    let bad = |why: &str| Err(format!("base URL {url:?} is unusable: {why}"));
+    // An '@' may follow a password: such a URL is never quoted back.
+    let shown = if url.contains('@') { "(not shown: it holds an '@')".to_owned() } else { format!("{url:?}") };
+    let bad = |why: &str| Err(format!("base URL {shown} is unusable: {why}"));
     if url.is_empty() || url.len() > 2048 || !url.bytes().all(|b| b.is_ascii_graphic()) {
         return bad("expected http[s]://host[:port] in printable ASCII");
     }
@@ -238,6 +240,11 @@ mod tests {
         ] {
             assert!(c.set_base_url(bad).is_err(), "{bad:?} accepted");
         }
+        for with_password in ["https://u:hunter2@host", "https://u:hunter2@ho st/", "u:hunter2@host"] {
+            let why = c.set_base_url(with_password).unwrap_err();
+            assert!(!why.contains("hunter2"), "{why}");
+        }
+        assert!(c.set_base_url("https://u:p@host").unwrap_err().contains("credentials"));
     }
 
     #[test]
