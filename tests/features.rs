@@ -345,6 +345,19 @@ fn the_logging_hook_sees_each_step_and_no_secret() {
     }
     binance_client_free(logged);
 
+    // Pre-warming syncs the clock too, and says so.
+    let cfg = hmac_config(&sim);
+    assert_eq!(binance_config_set_logger(cfg, Some(record), &seen as *const _ as *mut c_void), BINANCE_OK);
+    let warmed = client(cfg);
+    assert_eq!(binance_client_warm(warmed, 1, null_mut()), BINANCE_OK);
+    let events = std::mem::take(&mut *seen.lock().unwrap());
+    assert_eq!(
+        events.iter().map(|e| (e.kind, e.status, e.http_status)).collect::<Vec<_>>(),
+        [(BINANCE_LOG_CLOCK_SYNC, BINANCE_OK, 200)]
+    );
+    assert!(events[0].message.starts_with("clock synced: server - local = "), "{:?}", events[0]);
+    binance_client_free(warmed);
+
     // A refused connection: the retry is an event of its own.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let cfg = hmac_config(&sim);

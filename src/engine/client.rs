@@ -200,7 +200,8 @@ impl Client {
     /// `GET /api/v3/time`, so that the next cancels cost no handshake; when
     /// clock sync is on, the quickest answer also sets the offset.
     pub fn warm(&self, connections: u32) -> Outcome {
-        let deadline = Instant::now() + self.total_timeout;
+        let started = Instant::now();
+        let deadline = started + self.total_timeout;
         let samples: Vec<_> = if connections <= 1 {
             vec![self.read_server_time(deadline)]
         } else {
@@ -217,6 +218,7 @@ impl Client {
         let mut message = format!("warmed {ok} of {connections} connections");
         if self.clock_sync {
             let offset = self.clock.record(best.server_ms, best.sent_ms, best.received_ms);
+            self.log_sync(&Ok(offset), started.elapsed());
             message.push_str(&format!("; clock synced: server - local = {offset} ms"));
         }
         let mut out = Outcome::without_answer(if ok == samples.len() { Kind::Ok } else { Kind::Transport }, message);
@@ -299,8 +301,13 @@ impl Client {
         let elapsed = started.elapsed();
         turn.finish(result.clone());
         // Outside the lock: the hook may call into this client.
+        self.log_sync(&result, elapsed);
+        result
+    }
+
+    fn log_sync(&self, result: &Result<i64, Box<Outcome>>, elapsed: Duration) {
         self.log(|hook| {
-            let message = match &result {
+            let message = match result {
                 Ok(offset) => format!("clock synced: server - local = {offset} ms"),
                 Err(out) => out.message.clone(),
             };
@@ -314,7 +321,6 @@ impl Client {
                 message: &message,
             })
         });
-        result
     }
 
     fn read_server_time(&self, deadline: Instant) -> Result<TimeSample, Box<Outcome>> {
