@@ -41,6 +41,13 @@ fn works_with_the_server_clock_10_s_ahead_or_3_s_behind() {
         let out = Client::new(&cfg).unwrap().cancel(2);
         assert_eq!((out.kind, out.exchange_code, out.attempts), (Kind::Rejected, -1021, 1), "offset {offset}");
         assert!(sim.is_open(2));
+
+        // Sync off: warming leaves the offset alone; a sync on demand sets it.
+        let manual = Client::new(&cfg).unwrap();
+        assert_eq!(manual.warm(1).kind, Kind::Ok);
+        assert_eq!(manual.clock_offset_ms(), None);
+        assert_eq!(manual.sync_now().kind, Kind::Ok);
+        assert_eq!(manual.cancel(2).kind, Kind::Ok, "offset {offset}: signed with the offset synced on demand");
     }
 }
 

@@ -62,7 +62,8 @@ pub extern "C" fn binance_client_free(client: *mut binance_client) {
 /// Measures the server-time offset now with `GET /api/v3/time` (unsigned,
 /// weight 1), half the round trip accounted for. Clients also do this by
 /// themselves before their first cancel and after a -1021, unless
-/// binance_config_set_clock_sync turned it off.
+/// binance_config_set_clock_sync turned it off; this call sets the offset
+/// either way.
 ///
 /// `ctx`: borrowed, non-NULL. `detail`: may be NULL; otherwise reset, then
 /// filled (message, HTTP status).
