@@ -19,7 +19,8 @@
  */
 typedef enum binance_status {
   /**
-   * Done. For a cancel: a 200 answer whose JSON has "success": true.
+   * Done. For a cancel: a 200 answer whose JSON has "success": true and
+   * no error code.
    */
   BINANCE_OK = 0,
   /**
@@ -29,8 +30,8 @@ typedef enum binance_status {
   BINANCE_ERR_INVALID_ARGUMENT = 1,
   /**
    * The exchange said no (a 4XX other than 429/418, or a 200 with
-   * "success": false or a non-zero code), with a code other than those
-   * of UNKNOWN_OUTCOME. Not cancelled by this call.
+   * "success": false, or with a non-zero code and no "success"), with a
+   * code other than those of UNKNOWN_OUTCOME. Not cancelled by this call.
    */
   BINANCE_ERR_REJECTED = 2,
   /**
@@ -40,8 +41,9 @@ typedef enum binance_status {
   /**
    * The request may have reached the exchange but the result is unknown
    * (timeout after sending, 5XX, code -1007, -1006 or -1000 under any HTTP
-   * status, cut or oversized answer, any other answer). Query the order
-   * before acting.
+   * status, a code that is not an integer, "success": true with an error
+   * code, cut, oversized or non-UTF-8 answer, any other answer). Query the
+   * order before acting.
    */
   BINANCE_ERR_UNKNOWN_OUTCOME = 4,
   /**
@@ -598,7 +600,8 @@ const char *binance_result_exchange_msg(const struct binance_result *result);
 const char *binance_result_message(const struct binance_result *result);
 
 /**
- * The Retry-After header in seconds (sent with 429 and 418); -1 when absent.
+ * The Retry-After header in seconds (sent with 429 and 418); -1 when absent
+ * or not a number of seconds (an HTTP date, a negative value).
  */
 int64_t binance_result_retry_after_s(const struct binance_result *result);
 

@@ -52,27 +52,34 @@ pub fn classify(answer: Answer) -> Outcome {
         }
     };
 
-    let fields = Fields::read(&body);
+    // JSON is UTF-8 (RFC 8259), and serde skips unread fields unchecked.
+    let text = String::from_utf8(body).ok();
+    let fields = text.as_deref().and_then(Fields::read);
     let is_json = fields.is_some();
-    let Fields { code, success, msg } = fields.unwrap_or_default();
+    let Fields { code, code_malformed, success, msg } = fields.unwrap_or_default();
     out.exchange_code = code.unwrap_or(0);
     out.exchange_msg = msg.unwrap_or_default();
 
-    out.kind = if code.is_some_and(|c| CODES_OF_UNKNOWN_OUTCOME.contains(&c)) {
+    // A code that is not an integer may be a mangled -1007: not a verdict.
+    out.kind = if code_malformed || code.is_some_and(|c| CODES_OF_UNKNOWN_OUTCOME.contains(&c)) {
         Kind::UnknownOutcome
     } else {
         match status {
             429 | 418 => Kind::RateLimited,
             400..=499 => Kind::Rejected,
-            200 if success == Some(false) || code.is_some_and(|c| c != 0) => Kind::Rejected,
-            200 if success == Some(true) => Kind::Ok,
+            200 => match (success, code.unwrap_or(0)) {
+                (Some(true), 0) => Kind::Ok,
+                // "success" and an error code at once: no way to tell which holds.
+                (Some(true), _) | (None, 0) => Kind::UnknownOutcome,
+                (Some(false), _) | (None, _) => Kind::Rejected,
+            },
             _ => Kind::UnknownOutcome,
         }
     };
     out.message = describe(&out, is_json);
     if is_json {
-        // Valid JSON is UTF-8 without raw NUL bytes, so it is a C string as is.
-        out.body = String::from_utf8(body).ok();
+        // Valid JSON holds no raw NUL byte, so it is a C string as is.
+        out.body = text;
     }
     out
 }
@@ -110,22 +117,24 @@ fn describe(out: &Outcome, is_json: bool) -> String {
 }
 
 /// The fields the rules read, taken straight from the body without building
-/// a JSON tree. A field of another type counts as absent and, as for any JSON
-/// map, a repeated key's last value wins.
+/// a JSON tree. A `success` or `msg` of another type counts as absent, a
+/// `code` that is not an i64 as malformed and, as for any JSON map, a
+/// repeated key's last value wins.
 #[derive(Debug, Default)]
 struct Fields {
     code: Option<i64>,
+    code_malformed: bool,
     success: Option<bool>,
     msg: Option<String>,
 }
 
 impl Fields {
     /// None when the body is not JSON; no fields when it is JSON but not an object.
-    fn read(body: &[u8]) -> Option<Fields> {
-        if body.trim_ascii_start().starts_with(b"{") {
-            serde_json::from_slice(body).ok()
+    fn read(body: &str) -> Option<Fields> {
+        if body.trim_ascii_start().starts_with('{') {
+            serde_json::from_str(body).ok()
         } else {
-            serde_json::from_slice::<IgnoredAny>(body).ok().map(|_| Fields::default())
+            serde_json::from_str::<IgnoredAny>(body).ok().map(|_| Fields::default())
         }
     }
 }
@@ -149,7 +158,11 @@ impl<'de> Visitor<'de> for FieldsVisitor {
         let mut fields = Fields::default();
         while let Some(key) = map.next_key::<Key>()? {
             match key {
-                Key::Code => fields.code = map.next_value::<Value>()?.as_i64(),
+                Key::Code => {
+                    let code = map.next_value::<Value>()?;
+                    fields.code = code.as_i64();
+                    fields.code_malformed = fields.code.is_none() && !code.is_null();
+                }
                 Key::Success => fields.success = map.next_value::<Value>()?.as_bool(),
                 Key::Msg => {
                     fields.msg = match map.next_value::<Value>()? {
@@ -198,9 +211,10 @@ impl Visitor<'_> for KeyVisitor {
     }
 }
 
-/// Header values are integers in Binance's answers; anything else is absent.
+/// Header values are counts (weights, seconds) in Binance's answers;
+/// anything else, a negative number or an HTTP date included, is absent.
 pub fn header_int(value: Option<&str>) -> Option<i64> {
-    value?.trim().parse().ok()
+    value?.trim().parse().ok().filter(|n: &i64| *n >= 0)
 }
 
 #[cfg(test)]
@@ -284,6 +298,12 @@ mod tests {
             (200, ""),
             (200, "[1,2]"),
             (200, r#"{"algoId":14511}"#),
+            // Contradictions and malformed codes are no verdict either.
+            (200, r#"{"algoId":14511,"success":true,"code":-1021,"msg":"?"}"#),
+            (200, r#"{"algoId":14511,"success":true,"code":"-1007"}"#),
+            (200, r#"{"algoId":14511,"success":true,"code":-1000.0}"#),
+            (200, r#"{"algoId":14511,"success":true,"code":9223372036854775808}"#),
+            (400, r#"{"code":"-1007","msg":"?"}"#),
             (204, ""),
             (302, ""),
         ] {
@@ -293,6 +313,15 @@ mod tests {
         assert_eq!(out.exchange_code, -1007);
         assert_eq!(out.body.as_deref(), Some(backend));
         assert!(out.message.contains("may have been executed"), "{}", out.message);
+    }
+
+    #[test]
+    fn a_body_that_is_not_utf8_is_not_json_wherever_the_bad_bytes_are() {
+        for body in [&b"{\"algoId\":5,\"success\":true,\"x\":\"\xff\xfe\"}"[..], b"{\"\xff\":1,\"success\":true}"] {
+            let out = classify(Answer { body: Ok(body.to_vec()), ..answer(200, "") });
+            assert_eq!((out.kind, out.body), (Kind::UnknownOutcome, None));
+            assert!(out.message.contains("not JSON"), "{}", out.message);
+        }
     }
 
     #[test]
@@ -308,6 +337,7 @@ mod tests {
     fn header_values() {
         assert_eq!(header_int(Some(" 30 ")), Some(30));
         assert_eq!(header_int(Some("Wed, 21 Oct 2015 07:28:00 GMT")), None);
+        assert_eq!(header_int(Some("-5")), None);
         assert_eq!(header_int(None), None);
     }
 }

@@ -141,7 +141,8 @@ pub extern "C" fn binance_result_message(result: *const binance_result) -> *cons
     read_text(result, |d| &d.message)
 }
 
-/// The Retry-After header in seconds (sent with 429 and 418); -1 when absent.
+/// The Retry-After header in seconds (sent with 429 and 418); -1 when absent
+/// or not a number of seconds (an HTTP date, a negative value).
 #[no_mangle]
 pub extern "C" fn binance_result_retry_after_s(result: *const binance_result) -> i64 {
     read(result, -1, |d| d.retry_after_s)

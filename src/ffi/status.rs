@@ -7,21 +7,23 @@ use std::ffi::{c_char, c_int, CStr};
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum binance_status {
-    /// Done. For a cancel: a 200 answer whose JSON has "success": true.
+    /// Done. For a cancel: a 200 answer whose JSON has "success": true and
+    /// no error code.
     BINANCE_OK = 0,
     /// The caller's mistake (NULL pointer, algo_id <= 0, bad setting, missing
     /// key); nothing was sent.
     BINANCE_ERR_INVALID_ARGUMENT = 1,
     /// The exchange said no (a 4XX other than 429/418, or a 200 with
-    /// "success": false or a non-zero code), with a code other than those
-    /// of UNKNOWN_OUTCOME. Not cancelled by this call.
+    /// "success": false, or with a non-zero code and no "success"), with a
+    /// code other than those of UNKNOWN_OUTCOME. Not cancelled by this call.
     BINANCE_ERR_REJECTED = 2,
     /// HTTP 429 or 418: not executed; back off (see Retry-After).
     BINANCE_ERR_RATE_LIMITED = 3,
     /// The request may have reached the exchange but the result is unknown
     /// (timeout after sending, 5XX, code -1007, -1006 or -1000 under any HTTP
-    /// status, cut or oversized answer, any other answer). Query the order
-    /// before acting.
+    /// status, a code that is not an integer, "success": true with an error
+    /// code, cut, oversized or non-UTF-8 answer, any other answer). Query the
+    /// order before acting.
     BINANCE_ERR_UNKNOWN_OUTCOME = 4,
     /// No request was sent (connection refused, DNS, TLS handshake, connect
     /// timeout), after the configured retries. Safe to retry.
