@@ -237,3 +237,29 @@ fn an_implausible_server_time_is_a_failed_sync_not_an_offset() {
     assert!(out.message.contains("implausible serverTime"), "{}", out.message);
     assert_eq!(client.clock_offset_ms(), None);
 }
+
+#[test]
+fn a_slow_signer_leaves_the_request_only_what_is_left_of_the_total() {
+    let sim = sim_with(vec![1], 0);
+    sim.set_fault(1, Some(Fault::Slow { delay_ms: 900 }));
+    let client = |signing_ms: u64| {
+        let mut cfg = config(&sim.base_url());
+        cfg.set_clock_sync(false);
+        cfg.set_timeouts(1_000, 1_000).unwrap();
+        let secret = SimConfig::default().secret_key;
+        cfg.set_external_signer(Arc::new(move |payload: &[u8]| {
+            std::thread::sleep(Duration::from_millis(signing_ms));
+            Ok(binance_algo::engine::sign::hmac_sha256_hex(secret.as_bytes(), payload))
+        }));
+        Client::new(&cfg).unwrap()
+    };
+    // Signing outlasts the total: nothing may be sent.
+    let out = client(1_100).cancel(1);
+    assert_eq!((out.kind, out.attempts), (Kind::Transport, 0), "{}", out.message);
+    assert!(out.message.contains("ran out"), "{}", out.message);
+    assert_eq!(sim.cancel_requests(), 0);
+    // 600 ms signing + a 900 ms answer: past the 1 s total, however fast the machine.
+    let out = client(600).cancel(1);
+    assert_eq!((out.kind, out.attempts), (Kind::UnknownOutcome, 1), "{}", out.message);
+    assert!(out.message.contains("timed out"), "{}", out.message);
+}

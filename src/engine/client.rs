@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 const TIME_PATH: &str = "/api/v3/time";
 /// "Timestamp for this request ... outside of the recvWindow": not executed.
 const CODE_TIMESTAMP: i64 = -1021;
+/// How far past the call's deadline the pool's own timeout may reach.
+const DEADLINE_SLACK: Duration = Duration::from_millis(1);
 /// Pause before resending a request that never left, times the attempt number.
 const NOT_SENT_BACKOFF: Duration = Duration::from_millis(20);
 
@@ -126,26 +128,15 @@ impl Client {
         let mut resynced = false;
         let mut attempt = 1;
         loop {
-            let budget = shares_deadline.then(|| deadline.saturating_duration_since(Instant::now()));
-            if budget.is_some_and(|b| b.is_zero()) {
-                // After a sync (or, rarely, a back-off) that used up the time:
-                // ureq would fail this as a timeout indistinguishable from one
-                // after sending. Earlier attempts were not executed either.
-                let mut out = Outcome::without_answer(
-                    Kind::Transport,
-                    match attempt {
-                        1 => "request not sent: the total timeout ran out before it (clock sync); safe to retry",
-                        _ => {
-                            "request not sent again: the total timeout ran out; no attempt was executed; safe to retry"
-                        }
-                    },
-                );
+            let (mut out, made) = self.send_cancel(order, opts, attempt, deadline, shares_deadline);
+            if !made {
                 out.attempts = attempt - 1;
+                if attempt > 1 {
+                    out.message.push_str(&format!(" [after {} attempts; none was executed]", attempt - 1));
+                }
                 return out;
             }
-            let mut out = self.send_cancel(order, opts, attempt, budget);
-            // A failed signature means this attempt was never made.
-            out.attempts = if out.kind == Kind::SignerFailed { attempt - 1 } else { attempt };
+            out.attempts = attempt;
             let retry = match out.kind {
                 Kind::Transport => attempt <= self.max_retries,
                 Kind::Rejected if out.exchange_code == CODE_TIMESTAMP && self.clock_sync && !resynced => {
@@ -243,26 +234,54 @@ impl Client {
         Ok(url)
     }
 
-    fn send_cancel(&self, order: OrderRef<'_>, opts: &CallOptions, attempt: u32, budget: Option<Duration>) -> Outcome {
+    /// One attempt, and whether it was made: not when the signer fails or
+    /// the time runs out first (after a sync, a back-off, or a slow signer
+    /// or logging hook, which run the caller's code), when nothing is sent.
+    fn send_cancel(
+        &self,
+        order: OrderRef<'_>,
+        opts: &CallOptions,
+        attempt: u32,
+        deadline: Instant,
+        shares_deadline: bool,
+    ) -> (Outcome, bool) {
+        let ran_out = || {
+            let why = "request not sent: the total timeout ran out before it \
+                       (clock sync, back-off, signer or logging hook); safe to retry";
+            (Outcome::without_answer(Kind::Transport, why), false)
+        };
+        if shares_deadline && Instant::now() >= deadline {
+            return ran_out();
+        }
         let url = match self.signed_url(order, opts) {
             Ok(url) => url,
-            Err(out) => return *out,
+            Err(out) => return (*out, false),
         };
         self.log(|hook| hook(&event(LogKind::Request, order, attempt, None, Duration::ZERO)));
-        // Clock reads are not free here (see bench/results): only for a logger.
-        let started = self.logger.is_some().then(Instant::now);
-        let out = match self.http.send(Method::Delete, url, Some(self.api_key.expose()), budget) {
-            Ok(answer) => classify(answer),
-            Err(Failure::NotSent(cause)) => {
-                Outcome::without_answer(Kind::Transport, format!("request not sent ({cause}); safe to retry"))
-            }
-            Err(Failure::MaybeSent(cause)) => {
-                Outcome::without_answer(Kind::UnknownOutcome, format!("no complete answer ({cause}); {MAY_HAVE_RUN}"))
-            }
+        let started = Instant::now();
+        let left = deadline.saturating_duration_since(started);
+        // The pool's own total timeout, counted from now, is the cheaper one
+        // (no per-request config): used while what ran before sending took
+        // under a millisecond, the resolution of every timeout here.
+        let budget = (shares_deadline || self.total_timeout.saturating_sub(left) >= DEADLINE_SLACK).then_some(left);
+        let (out, made) = if left.is_zero() {
+            ran_out()
+        } else {
+            let sent = self.http.send(Method::Delete, url, Some(self.api_key.expose()), budget);
+            let out = match sent {
+                Ok(answer) => classify(answer),
+                Err(Failure::NotSent(cause)) => {
+                    Outcome::without_answer(Kind::Transport, format!("request not sent ({cause}); safe to retry"))
+                }
+                Err(Failure::MaybeSent(cause)) => Outcome::without_answer(
+                    Kind::UnknownOutcome,
+                    format!("no complete answer ({cause}); {MAY_HAVE_RUN}"),
+                ),
+            };
+            (out, true)
         };
-        let took = started.map_or(Duration::ZERO, |t| t.elapsed());
-        self.log(|hook| hook(&event(LogKind::Answer, order, attempt, Some(&out), took)));
-        out
+        self.log(|hook| hook(&event(LogKind::Answer, order, attempt, Some(&out), started.elapsed())));
+        (out, made)
     }
 
     /// Calls the logging hook; the event is built only when one is set.
