@@ -9,7 +9,7 @@ use super::outcome::{Kind, Outcome};
 use super::request::{append_cancel_query, OrderRef, CANCEL_PATH};
 use super::secret::Secret;
 use super::signer::Signer;
-use super::transport::{Failure, Http, Method};
+use super::transport::{Failure, Gather, Http, Method};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -194,10 +194,14 @@ impl Client {
         let started = Instant::now();
         let deadline = started + self.total_timeout;
         let samples: Vec<_> = if connections <= 1 {
-            vec![self.read_server_time(deadline)]
+            vec![self.read_server_time(deadline, None)]
         } else {
+            // Each holds its connection until all have one: none is reused.
+            let gather = Gather::new(connections as usize, deadline);
             std::thread::scope(|s| {
-                let probes: Vec<_> = (0..connections).map(|_| s.spawn(|| self.read_server_time(deadline))).collect();
+                let gather = &gather;
+                let probes: Vec<_> =
+                    (0..connections).map(|_| s.spawn(move || self.read_server_time(deadline, Some(gather)))).collect();
                 probes.into_iter().map(|p| p.join().unwrap_or_else(|_| Err(Box::new(internal())))).collect()
             })
         };
@@ -267,7 +271,7 @@ impl Client {
         let (out, made) = if left.is_zero() {
             ran_out()
         } else {
-            let sent = self.http.send(Method::Delete, url, Some(self.api_key.expose()), budget);
+            let sent = self.http.send(Method::Delete, url, Some(self.api_key.expose()), budget, None);
             let out = match sent {
                 Ok(answer) => classify(answer),
                 Err(Failure::NotSent(cause)) => {
@@ -310,7 +314,7 @@ impl Client {
             return Ok(offset);
         }
         let started = Instant::now();
-        let result = match self.read_server_time(deadline) {
+        let result = match self.read_server_time(deadline, None) {
             Ok(sample) => Ok(self.clock.record(sample.server_ms, sample.sent_ms, sample.received_ms)),
             Err(out) => {
                 self.clock.record_failure();
@@ -342,10 +346,10 @@ impl Client {
         });
     }
 
-    fn read_server_time(&self, deadline: Instant) -> Result<TimeSample, Box<Outcome>> {
+    fn read_server_time(&self, deadline: Instant, gather: Option<&Gather>) -> Result<TimeSample, Box<Outcome>> {
         let budget = deadline.saturating_duration_since(Instant::now());
         let sent_ms = local_ms();
-        let result = self.http.send(Method::Get, self.time_url.clone(), None, Some(budget));
+        let result = self.http.send(Method::Get, self.time_url.clone(), None, Some(budget), gather);
         let received_ms = local_ms();
         let server_ms = result.map_err(sync_failure).and_then(server_time)?;
         Ok(TimeSample { server_ms, sent_ms, received_ms })

@@ -17,7 +17,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::io::{self, Read};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use ureq::config::AutoHeaderValue;
 use ureq::http::header::{ACCEPT, USER_AGENT};
@@ -100,14 +100,17 @@ impl Http {
 
     /// One request, with the API key header when given. `budget` replaces the
     /// configured total timeout (for a call's later requests, which share its
-    /// deadline). The URL may hold a signature, so nothing derived from it
-    /// goes into an error message. Taken by value: ureq keeps it without a copy.
+    /// deadline). With `gather`, the connection is held, once the answer's
+    /// head is in, until every request of the gathering has one. The URL may
+    /// hold a signature, so nothing derived from it goes into an error
+    /// message. Taken by value: ureq keeps it without a copy.
     pub fn send(
         &self,
         method: Method,
         url: String,
         api_key: Option<&str>,
         budget: Option<Duration>,
+        gather: Option<&Gather>,
     ) -> Result<Answer, Failure> {
         let mut request = match method {
             Method::Delete => self.agent.delete(url),
@@ -124,7 +127,11 @@ impl Http {
             request =
                 request.config().timeout_global(Some(budget)).timeout_resolve(connect).timeout_connect(connect).build();
         }
-        let mut response = request.call().map_err(failure)?;
+        let called = request.call();
+        if let Some(gather) = gather {
+            gather.arrive_and_wait();
+        }
+        let mut response = called.map_err(failure)?;
         let header = |name: &HeaderName| header_int(response.headers().get(name).and_then(|v| v.to_str().ok()));
         let (retry_after_s, used_weight_ip_1m, used_weight_uid_1m) =
             (header(&RETRY_AFTER), header(&USED_WEIGHT_IP), header(&USED_WEIGHT_UID));
@@ -139,6 +146,38 @@ impl Http {
             e => BodyProblem::Broken(describe(&e)),
         });
         Ok(Answer { status, body, retry_after_s, used_weight_ip_1m, used_weight_uid_1m })
+    }
+}
+
+/// Concurrent requests that each hold their connection until all have one,
+/// so that none goes back to the pool for another to reuse: N requests then
+/// leave N connections open (binance_client_warm). A request that fails
+/// arrives too, and nobody waits past `deadline`.
+#[derive(Debug)]
+pub struct Gather {
+    waiting_for: Mutex<usize>,
+    all_in: Condvar,
+    deadline: Instant,
+}
+
+impl Gather {
+    pub fn new(requests: usize, deadline: Instant) -> Self {
+        Gather { waiting_for: Mutex::new(requests), all_in: Condvar::new(), deadline }
+    }
+
+    fn arrive_and_wait(&self) {
+        let mut waiting_for = self.waiting_for.lock().unwrap_or_else(PoisonError::into_inner);
+        *waiting_for = waiting_for.saturating_sub(1);
+        if *waiting_for == 0 {
+            self.all_in.notify_all();
+        }
+        while *waiting_for > 0 {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            waiting_for = self.all_in.wait_timeout(waiting_for, left).unwrap_or_else(PoisonError::into_inner).0;
+        }
     }
 }
 
@@ -362,7 +401,7 @@ mod tests {
         cfg.set_timeouts(100, 5000).unwrap();
         let http = Http::with_lookup(&cfg, Box::new(SlowLookup(addr, Duration::from_millis(300))));
         let url = format!("http://lookup.test:{}/x", addr.port());
-        match http.send(Method::Delete, url, Some("k"), None).unwrap_err() {
+        match http.send(Method::Delete, url, Some("k"), None, None).unwrap_err() {
             Failure::NotSent(m) => assert!(m.contains("timed out"), "{m}"),
             other => panic!("{other:?}"),
         }
@@ -375,7 +414,7 @@ mod tests {
         // A port that was free a moment ago: nothing listens there.
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let http = Http::new(&Config::default());
-        let err = http.send(Method::Delete, format!("http://127.0.0.1:{port}/x"), Some("k"), None).unwrap_err();
+        let err = http.send(Method::Delete, format!("http://127.0.0.1:{port}/x"), Some("k"), None, None).unwrap_err();
         match err {
             Failure::NotSent(m) => assert!(m.contains("refused"), "{m}"),
             other => panic!("{other:?}"),
@@ -404,7 +443,8 @@ mod tests {
             head
         });
         let http = Http::new(&Config::default());
-        let answer = http.send(Method::Delete, format!("http://127.0.0.1:{port}/p?a=1"), Some("KeY"), None).unwrap();
+        let answer =
+            http.send(Method::Delete, format!("http://127.0.0.1:{port}/p?a=1"), Some("KeY"), None, None).unwrap();
         assert_eq!((answer.status, answer.body.unwrap()), (200, br#"{"code":0}"#.to_vec()));
         let head = server.join().unwrap();
         assert_eq!(head[0], "delete /p?a=1 http/1.1");
@@ -423,8 +463,9 @@ mod tests {
     #[test]
     fn unknown_host_is_not_sent() {
         let http = Http::new(&Config::default());
-        let err =
-            http.send(Method::Get, "http://name.invalid/x".to_owned(), None, Some(Duration::from_secs(2))).unwrap_err();
+        let err = http
+            .send(Method::Get, "http://name.invalid/x".to_owned(), None, Some(Duration::from_secs(2)), None)
+            .unwrap_err();
         assert!(matches!(err, Failure::NotSent(_)), "{err:?}");
     }
 }
