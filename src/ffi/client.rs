@@ -44,7 +44,9 @@ pub extern "C" fn binance_client_new(
     })
 }
 
-/// Frees a client: closes its connections and wipes its keys.
+/// Frees a client: closes its connections and wipes its API key and HMAC
+/// secret (an Ed25519 or RSA key is freed unwiped: see
+/// binance_config_set_private_key).
 ///
 /// NULL: accepted, does nothing.
 /// Thread safety: only after every call on `client` has returned.

@@ -43,8 +43,9 @@ pub extern "C" fn binance_config_new() -> *mut binance_config {
     new_handle::<ConfigHandle, _>()
 }
 
-/// Frees a configuration and wipes the keys it holds. Clients built from it
-/// are unaffected.
+/// Frees a configuration and wipes its API key and HMAC secret (an Ed25519
+/// or RSA key is freed unwiped: see binance_config_set_private_key). Clients
+/// built from it are unaffected.
 ///
 /// NULL: accepted, does nothing. Thread safety: no other call may be using
 /// `cfg`.
@@ -206,8 +207,11 @@ pub extern "C" fn binance_config_set_max_retries(cfg: *mut binance_config, retri
 /// Encrypted keys (`ENCRYPTED PRIVATE KEY`) are not supported: the call fails
 /// with a message saying so (binance_config_last_error); decrypt it first.
 ///
-/// Ownership: `pem` and `passphrase` are borrowed for the call; the key is
-/// copied and wiped when the config and its clients are freed.
+/// Ownership: `pem` and `passphrase` are borrowed for the call. The key is
+/// parsed into ring's key object, held by the config and its clients. Unlike
+/// the API key and an HMAC secret it is not wiped when they are freed: ring
+/// offers no way to, nor does the PEM parser for its buffers. Where that
+/// matters, keep the key in an HSM and sign with binance_config_set_signer.
 /// `passphrase`: NULL for an unencrypted key (anything else is refused).
 /// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg` or
 /// `pem`, or a key that cannot be used (see binance_config_last_error).
