@@ -59,7 +59,7 @@ struct [[nodiscard]] Result {
     // A cancel: on ok() the body, on a failure the exchange's JSON body or "".
     // A presign: the request that would be sent. sync_clock, warm: "".
     std::string json;
-    Detail detail; // defaults for a presign, which has no answer
+    Detail detail; // a presign: defaults, and on failure a message naming the status
     bool ok() const noexcept { return status == BINANCE_OK; }
 };
 
@@ -128,7 +128,8 @@ inline Detail read(const binance_result *r) {
 inline int sign_payload(void *fn, const std::uint8_t *payload, std::size_t len, char *out, std::size_t cap) noexcept {
     try {
         auto sig = (*static_cast<const Signer *>(fn))(std::string_view(reinterpret_cast<const char *>(payload), len));
-        if (!sig || sig->size() >= cap) return 1;
+        // C reads up to the first NUL: a signature holding one would go out cut short.
+        if (!sig || sig->size() >= cap || sig->find('\0') != std::string::npos) return 1;
         std::memcpy(out, sig->c_str(), sig->size() + 1);
         return 0;
     } catch (...) {
@@ -283,7 +284,7 @@ public:
 
     // Dry runs: the signed request a cancel would send now, in json; nothing is sent.
     Result presign_cancel(std::int64_t algo_id, const CallOptions *opts = nullptr) const {
-        return call(opts, [&](binance_result *, char **out, const binance_call_options *o) {
+        return presign(opts, [&](const binance_call_options *o, char **out) {
             return binance_presign_cancel(h_.get(), algo_id, o, out);
         });
     }
@@ -291,7 +292,7 @@ public:
                                             const CallOptions *opts = nullptr) const {
         detail::CString id(client_algo_id);
         if (!id.ok()) return refused("client_algo_id contains a NUL byte");
-        return call(opts, [&](binance_result *, char **out, const binance_call_options *o) {
+        return presign(opts, [&](const binance_call_options *o, char **out) {
             return binance_presign_cancel_by_client_algo_id(h_.get(), id.get(), o, out);
         });
     }
@@ -337,9 +338,27 @@ private:
         char *raw = nullptr;
         Result r;
         r.status = c(d.get(), &raw);
+        take_json(raw, r);
+        r.detail = detail::read(d.get());
+        return r;
+    }
+
+    // Copies a C string out-parameter into `r.json` and frees it.
+    static void take_json(char *raw, Result &r) {
         Handle<char, binance_string_free> json(raw);
         if (json) r.json = json.get();
-        r.detail = detail::read(d.get());
+    }
+
+    // A dry run: C fills no binance_result for it, so the message comes
+    // from the status alone.
+    template <class Call>
+    static Result presign(const CallOptions *opts, Call c) {
+        if (opts && !opts->capi()) return refused("opts is a moved-from CallOptions; nothing was signed");
+        char *raw = nullptr;
+        Result r;
+        r.status = c(opts ? opts->capi() : nullptr, &raw);
+        take_json(raw, r);
+        if (!r.ok()) r.detail.message = std::string("dry run refused: ") + status_str(r.status) + "; nothing was signed";
         return r;
     }
 

@@ -242,8 +242,10 @@ static void test_signer_and_logger() {
     auto none = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
     auto throws = [](std::string_view) -> std::optional<std::string> { throw std::runtime_error("hsm down"); };
     auto too_long = [](std::string_view) -> std::optional<std::string> { return std::string(5000, 'a'); };
+    auto with_nul = [](std::string_view) -> std::optional<std::string> { return std::string(64, '0') + '\0' + "x"; };
     auto throwing_log = [](const binance_log_event &) { throw std::runtime_error("log full"); };
-    for (const binance::Signer &sign : {binance::Signer(none), binance::Signer(throws), binance::Signer(too_long)}) {
+    for (const binance::Signer &sign : {binance::Signer(none), binance::Signer(throws), binance::Signer(too_long),
+                                            binance::Signer(with_nul)}) {
         r = client_with(sign, throwing_log).cancel(3001);
         CHECK(r.status == BINANCE_ERR_SIGNER && r.json.empty() && r.detail.http_status == 0);
     }
@@ -272,11 +274,13 @@ static void test_client_ids_options_presign(const binance::Client &c) {
     CHECK(window.set_recv_window(6000) == BINANCE_OK);
     r = c.presign_cancel(1075, &window);
     CHECK(r.ok() && r.json.find("algoId=1075&recvWindow=6000&timestamp=") != std::string::npos);
+    CHECK(r.detail.message.empty() && r.detail.attempts == 0); // nothing was sent
     CHECK(r.json.find("signature=") != std::string::npos && r.json.find(secret) == std::string::npos);
     CHECK(r.json.find(key) == std::string::npos); // the key is masked
     r = c.presign_cancel_by_client_algo_id("cpp-order-2");
     CHECK(r.ok() && r.json.find("clientAlgoId=cpp-order-2") != std::string::npos);
-    CHECK(c.presign_cancel(0).status == BINANCE_ERR_INVALID_ARGUMENT);
+    r = c.presign_cancel(0);
+    CHECK(r.status == BINANCE_ERR_INVALID_ARGUMENT && r.detail.message.find("dry run refused") == 0);
     CHECK(c.presign_cancel_by_client_algo_id(std::string_view("a\0", 2)).status == BINANCE_ERR_INVALID_ARGUMENT);
     CHECK(c.cancel(1075).ok()); // the dry run sent nothing
 
