@@ -122,7 +122,8 @@ typedef struct binance_result binance_result;
  * lowercase hex characters for an HMAC-SHA256 key, base64 for an Ed25519 or
  * RSA key (the library URL-encodes it). Returns 0 on success; any other
  * value means failure, and the call returns BINANCE_ERR_SIGNER without
- * sending anything.
+ * sending anything; so does a signature that is empty, not NUL-terminated
+ * within `out_cap`, or holds a space or a byte other than printable ASCII.
  * It may be called from several threads at once (one per concurrent call)
  * with the same `user_data`; it must not throw or longjmp.
  */
@@ -240,8 +241,10 @@ enum binance_status binance_cancel_by_client_algo_id(struct binance_client *ctx,
  * audits and tests). It uses the clock offset as it stands (no sync).
  *
  * `*out_json` (non-NULL; NULL on entry) receives, on BINANCE_OK,
- * `{"method":"DELETE","url":"https://.../sapi/v1/algo/futures/order?algoId=...&timestamp=...&signature=...","headers":{"X-MBX-APIKEY":"vmPU****EDh8A"}}`,
- * the API key masked; the caller frees it with binance_string_free.
+ * `{"headers":{"X-MBX-APIKEY":"vmPU****Eh8A"},"method":"DELETE","url":"https://.../sapi/v1/algo/futures/order?algoId=...&timestamp=...&signature=..."}`
+ * (keys in this order), the API key masked to its first and last 4
+ * characters (all of it, as `****`, when shorter than 16); the caller frees
+ * it with binance_string_free.
  * Returns BINANCE_OK, BINANCE_ERR_INVALID_ARGUMENT (NULL, algo_id <= 0) or
  * BINANCE_ERR_SIGNER.
  */
@@ -339,8 +342,8 @@ enum binance_status binance_client_clock_offset_ms(const struct binance_client *
  * Creates a configuration with the defaults: base URL
  * https://api.binance.com, Mozilla's root certificates, connect timeout
  * 5000 ms, total timeout 10000 ms, no recvWindow sent (the exchange uses
- * 5000 ms). An API key and a secret key must be set before
- * binance_client_new.
+ * 5000 ms). An API key and a way to sign (a secret key, a private key or an
+ * external signer) must be set before binance_client_new.
  *
  * Ownership: the caller owns the result and frees it with
  * binance_config_free. Returns NULL only on an internal error.

@@ -84,8 +84,10 @@ pub extern "C" fn binance_cancel_by_client_algo_id(
 /// audits and tests). It uses the clock offset as it stands (no sync).
 ///
 /// `*out_json` (non-NULL; NULL on entry) receives, on BINANCE_OK,
-/// `{"method":"DELETE","url":"https://.../sapi/v1/algo/futures/order?algoId=...&timestamp=...&signature=...","headers":{"X-MBX-APIKEY":"vmPU****EDh8A"}}`,
-/// the API key masked; the caller frees it with binance_string_free.
+/// `{"headers":{"X-MBX-APIKEY":"vmPU****Eh8A"},"method":"DELETE","url":"https://.../sapi/v1/algo/futures/order?algoId=...&timestamp=...&signature=..."}`
+/// (keys in this order), the API key masked to its first and last 4
+/// characters (all of it, as `****`, when shorter than 16); the caller frees
+/// it with binance_string_free.
 /// Returns BINANCE_OK, BINANCE_ERR_INVALID_ARGUMENT (NULL, algo_id <= 0) or
 /// BINANCE_ERR_SIGNER.
 #[no_mangle]

@@ -32,8 +32,8 @@ impl ConfigHandle {
 /// Creates a configuration with the defaults: base URL
 /// https://api.binance.com, Mozilla's root certificates, connect timeout
 /// 5000 ms, total timeout 10000 ms, no recvWindow sent (the exchange uses
-/// 5000 ms). An API key and a secret key must be set before
-/// binance_client_new.
+/// 5000 ms). An API key and a way to sign (a secret key, a private key or an
+/// external signer) must be set before binance_client_new.
 ///
 /// Ownership: the caller owns the result and frees it with
 /// binance_config_free. Returns NULL only on an internal error.

@@ -17,7 +17,8 @@ pub const SIGNATURE_CAPACITY: usize = 1024;
 /// lowercase hex characters for an HMAC-SHA256 key, base64 for an Ed25519 or
 /// RSA key (the library URL-encodes it). Returns 0 on success; any other
 /// value means failure, and the call returns BINANCE_ERR_SIGNER without
-/// sending anything.
+/// sending anything; so does a signature that is empty, not NUL-terminated
+/// within `out_cap`, or holds a space or a byte other than printable ASCII.
 /// It may be called from several threads at once (one per concurrent call)
 /// with the same `user_data`; it must not throw or longjmp.
 pub type binance_sign_fn = Option<
