@@ -212,9 +212,16 @@ fn check_base_url(url: &str) -> Result<String, Invalid> {
         return bad("credentials in the URL are not supported");
     }
     if let Some((_, port)) = authority.as_str().rsplit_once(':').filter(|(_, p)| !p.contains(']')) {
-        if !matches!(port.parse::<u16>(), Ok(1..)) {
+        // u16's parser would also take "+80".
+        if !port.bytes().all(|b| b.is_ascii_digit()) || !matches!(port.parse::<u16>(), Ok(1..)) {
             return bad("bad port");
         }
+    }
+    let host = authority.host();
+    if host.starts_with('[')
+        && host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::Ipv6Addr>().is_err()
+    {
+        return bad("bad IPv6 address");
     }
     if uri.query().is_some() || url.contains('#') {
         return bad("query and fragment are not allowed");
@@ -243,6 +250,8 @@ mod tests {
             "https://u:p@host",
             "http://h:0",
             "http://h:99999",
+            "http://h:+80",
+            "http://[zz]:80",
             "https://h/?a=1",
             "https://h/#x",
             "https://h /",
