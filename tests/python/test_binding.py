@@ -246,6 +246,24 @@ print("in flight" if client._calls else "never started", flush=True)
     assert r.stdout.split() == ["in", "flight"]
 
 
+def test_close_from_inside_a_call_is_refused_not_a_deadlock(sim_url):
+    refused = []
+
+    def log(event):
+        try:
+            client.close()
+        except RuntimeError as e:
+            refused.append(str(e))
+
+    client = binance_algo.Client(KEY, SECRET, base_url=sim_url, logger=log)
+    assert client.cancel(2050).ok
+    assert refused and "wait for itself" in refused[0]
+    client.close()  # outside any call: fine
+    with pytest.raises(binance_algo.InvalidArgument) as e:
+        client.presign_cancel(2051)
+    assert "closed" in e.value.message
+
+
 def test_context_manager_and_collection(sim_url):
     with binance_algo.Client(KEY, SECRET, base_url=sim_url) as c:
         assert c.cancel(2004).ok
@@ -429,6 +447,18 @@ def test_presign(client):
     with pytest.raises(binance_algo.InvalidArgument):
         client.presign_cancel(0)
     assert client.cancel(2016).ok  # the dry run sent nothing
+
+
+def test_errors_pickle_and_surrogates_are_refused(client):
+    import pickle
+
+    with pytest.raises(binance_algo.Rejected) as e:
+        client.cancel(2016)  # cancelled above: -20124
+    copy = pickle.loads(pickle.dumps(e.value))
+    assert (type(copy), copy.code, copy.result, str(copy)) == (binance_algo.Rejected, -20124, e.value.result, str(e.value))
+    with pytest.raises(binance_algo.InvalidArgument) as e:
+        binance_algo.Client(KEY, "qz7\udc80xw9")
+    assert "not valid Unicode" in e.value.message and "qz7" not in str(e.value)
 
 
 def test_warm(client):

@@ -144,6 +144,10 @@ class BinanceError(Exception):
         for f in fields(result):
             setattr(self, f.name, getattr(result, f.name))
 
+    def __reduce__(self):
+        # Rebuilt from its Result (pickle, multiprocessing), not from args.
+        return type(self), (self.result,)
+
 
 class InvalidArgument(BinanceError):
     """Bad input or settings; nothing was sent."""
@@ -216,7 +220,10 @@ def _c_string(value: Optional[Text], name: str) -> Iterator[Optional[ctypes.Arra
     if value is None:
         yield None
         return
-    data = value.encode() if isinstance(value, str) else value
+    try:
+        data = value.encode() if isinstance(value, str) else value
+    except UnicodeEncodeError:  # a lone surrogate; its text could be part of a secret
+        raise _error(Status.BINANCE_ERR_INVALID_ARGUMENT, f"{name} is not valid Unicode; nothing was sent") from None
     if b"\0" in data:
         raise _error(Status.BINANCE_ERR_INVALID_ARGUMENT, f"{name} contains a NUL byte; nothing was sent")
     buf = ctypes.create_string_buffer(len(data) + 1)
@@ -359,6 +366,9 @@ class Client:
         self._handle: Optional[int] = out.value
         self._calls = 0
         self._idle = threading.Condition()
+        # Calls in flight on each thread: close() from a signer or logger of
+        # this client (inside one of its calls) would wait for itself.
+        self._on_this_thread = threading.local()
         # Frees the C client exactly once: from close(), or when collected.
         self._free = weakref.finalize(self, _free_client, out.value, callbacks)
         # Not at interpreter exit: a daemon thread may still be inside a call
@@ -383,11 +393,13 @@ class Client:
             with self._idle:
                 handle = self._handle
                 self._calls += 1
+            self._on_this_thread.depth = getattr(self._on_this_thread, "depth", 0) + 1
             detail = _lib.binance_result_new()  # NULL (internal error) is accepted throughout
             try:
                 yield handle, detail, opts
             finally:
                 _lib.binance_result_free(detail)
+                self._on_this_thread.depth -= 1
                 with self._idle:
                     self._calls -= 1
                     self._idle.notify_all()
@@ -419,7 +431,8 @@ class Client:
         sent. Raises on failure (a bad id or option, or a failed signer)."""
         result = self._order(_PRESIGN, algo_id, kwargs.pop("client_algo_id", None), **kwargs)
         if not result.ok:
-            raise _error(result.status, "dry run refused; nothing was sent")
+            why = "the client is closed" if self._handle is None else "a bad id or option, or a failed signer"
+            raise _error(result.status, f"dry run refused ({why}); nothing was sent")
         return result.body
 
     def _order(self, calls, algo_id, client_algo_id, recv_window_ms=None, timeout_ms=None) -> Result:
@@ -470,7 +483,11 @@ class Client:
 
     def close(self) -> None:
         """Frees the C client once every call in flight has returned. Idempotent;
-        later calls fail with InvalidArgument."""
+        later calls fail with InvalidArgument. Raises RuntimeError when called
+        from inside a call on this client (its signer or logger), which it
+        would wait for forever."""
+        if getattr(self._on_this_thread, "depth", 0):
+            raise RuntimeError("close() inside a call on this client (from its signer or logger) would wait for itself")
         with self._idle:
             self._handle = None
             self._idle.wait_for(lambda: self._calls == 0)
