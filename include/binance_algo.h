@@ -320,8 +320,9 @@ enum binance_status binance_client_sync_clock(struct binance_client *ctx,
  * Thread safety: any thread, concurrently with cancels.
  * Returns BINANCE_OK when every connection was opened;
  * BINANCE_ERR_INVALID_ARGUMENT for a NULL `ctx` or `connections` outside
- * 1..=64; BINANCE_ERR_TRANSPORT when none or only some could be opened;
- * otherwise the status of a failed answer.
+ * 1..=64; otherwise the status of the first failure, when none or only
+ * some were opened (the message says how many): BINANCE_ERR_TRANSPORT for
+ * a connection that could not be made, or the status of a failed answer.
  */
 enum binance_status binance_client_warm(struct binance_client *ctx,
                                         int32_t connections,

@@ -216,7 +216,12 @@ impl Client {
             self.log_sync(&Ok(offset), started.elapsed());
             message.push_str(&format!("; clock synced: server - local = {offset} ms"));
         }
-        let mut out = Outcome::without_answer(if ok == samples.len() { Kind::Ok } else { Kind::Transport }, message);
+        // A partial warm reports its first failure, a refusal or rate limit included.
+        let failed = samples.iter().find_map(|s| s.as_ref().err());
+        if let Some(failure) = failed {
+            message.push_str(&format!("; the others failed: {}", failure.message));
+        }
+        let mut out = Outcome::without_answer(failed.map_or(Kind::Ok, |f| f.kind), message);
         out.http_status = 200;
         out.attempts = connections;
         out

@@ -91,8 +91,9 @@ pub extern "C" fn binance_client_sync_clock(ctx: *mut binance_client, detail: *m
 /// Thread safety: any thread, concurrently with cancels.
 /// Returns BINANCE_OK when every connection was opened;
 /// BINANCE_ERR_INVALID_ARGUMENT for a NULL `ctx` or `connections` outside
-/// 1..=64; BINANCE_ERR_TRANSPORT when none or only some could be opened;
-/// otherwise the status of a failed answer.
+/// 1..=64; otherwise the status of the first failure, when none or only
+/// some were opened (the message says how many): BINANCE_ERR_TRANSPORT for
+/// a connection that could not be made, or the status of a failed answer.
 #[no_mangle]
 pub extern "C" fn binance_client_warm(
     ctx: *mut binance_client,
