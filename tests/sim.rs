@@ -611,6 +611,35 @@ fn stop_is_prompt_with_busy_connections() {
     assert!(TcpStream::connect(("127.0.0.1", port)).is_err(), "no longer listening");
 }
 
+#[test]
+fn a_request_trickled_in_is_cut_off_by_the_idle_timeout() {
+    let sim = start(SimConfig { idle_timeout_ms: 300, ..SimConfig::default() });
+    let mut stream = connect(&sim);
+    stream.write_all(b"GET /api/v3/time HTTP/1.1\r\nX-A: ").unwrap();
+    // A byte every 100 ms for up to 3 s: each is activity, none ends the head.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while sim.idle_closed() == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        let _ = stream.write_all(b"a");
+    }
+    assert_eq!(sim.idle_closed(), 1, "a head that never ends must not hold the connection");
+}
+
+#[test]
+fn head_gets_the_headers_and_no_content() {
+    let sim = with_ids(&[]);
+    let mut stream = connect(&sim);
+    stream.write_all(b"HEAD /nowhere HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let (status, headers) = read_head(&mut reader);
+    assert_eq!(status, 404);
+    assert!(headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("content-length") && v != "0"), "{headers:?}");
+    // The next answer on the connection comes right after the head.
+    stream.write_all(get("/api/v3/time").as_bytes()).unwrap();
+    let (status, _) = read_head(&mut reader);
+    assert_eq!(status, 200);
+}
+
 /// The simulator program, without the caller's real keys: it would take
 /// them from the environment instead of its own test keys.
 fn sim_binary() -> Command {

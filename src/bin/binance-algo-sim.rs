@@ -30,7 +30,8 @@ Options:
                        429[:S] 418[:S] 500 503 502html 404html slow:MS close
                        html200 truncated short huge stray
   --clock-offset-ms N  server clock = local clock + N (may be negative)
-  --idle-timeout-ms N  close keep-alive connections idle for N ms (default 30000, 0 = never)
+  --idle-timeout-ms N  close keep-alive connections idle for N ms, and requests
+                       not whole N ms after their first byte (default 30000, 0 = never)
   --port-file PATH     once listening, write the port and a newline to PATH (atomically)
   --lifetime-s N       exit after N seconds (default 0: run until killed)
   --quiet              no per-request log on stderr

@@ -134,8 +134,12 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
         match stream.read(&mut chunk) {
             Ok(0) => return,
             Ok(n) => {
+                // Idle time counts from a request's first byte, not its
+                // latest: a head trickled in byte by byte is cut off too.
+                if buf.is_empty() {
+                    last_activity = Instant::now();
+                }
                 buf.extend_from_slice(&chunk[..n]);
-                last_activity = Instant::now();
             }
             Err(e) if is_timeout(&e) => {}
             Err(_) => return,
@@ -153,6 +157,8 @@ fn respond(stream: &mut TcpStream, shared: &Shared, req: &Request) -> bool {
         return false;
     }
     let (head, body) = reply.wire(req.keep_alive);
+    // A HEAD answer has the headers of a GET, Content-Length included, and no content (RFC 9110 9.3.2).
+    let body = if req.method == "HEAD" { &[][..] } else { body };
     if !(send(stream, shared, &head) && send(stream, shared, body)) {
         return false;
     }
