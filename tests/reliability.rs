@@ -179,7 +179,13 @@ fn warm_opens_connections_and_syncs_ahead_of_the_first_cancel() {
     assert_eq!(sim.connections(), 16);
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let dead = Client::new(&config(&format!("http://127.0.0.1:{port}"))).unwrap();
-    assert_eq!(dead.warm(2).kind, Kind::Transport);
+    let out = dead.warm(2);
+    assert_eq!(out.kind, Kind::Transport);
+    assert!(
+        out.message.starts_with("warmed 0 of 2 connections: GET /api/v3/time: request not sent"),
+        "{}",
+        out.message
+    );
 }
 
 /// A server that accepts connections (the kernel does) but never answers,

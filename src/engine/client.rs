@@ -208,7 +208,9 @@ impl Client {
         let ok = samples.iter().filter(|s| s.is_ok()).count();
         let best = samples.iter().flatten().min_by_key(|s| s.received_ms - s.sent_ms);
         let Some(best) = best else {
-            return samples.into_iter().find_map(Result::err).map_or_else(internal, |out| *out);
+            let mut out = samples.into_iter().find_map(Result::err).map_or_else(internal, |out| *out);
+            out.message = format!("warmed 0 of {connections} connections: GET {TIME_PATH}: {}", out.message);
+            return out;
         };
         let mut message = format!("warmed {ok} of {connections} connections");
         if self.clock_sync {
@@ -219,7 +221,7 @@ impl Client {
         // A partial warm reports its first failure, a refusal or rate limit included.
         let failed = samples.iter().find_map(|s| s.as_ref().err());
         if let Some(failure) = failed {
-            message.push_str(&format!("; the others failed: {}", failure.message));
+            message.push_str(&format!("; the others failed: GET {TIME_PATH}: {}", failure.message));
         }
         let mut out = Outcome::without_answer(failed.map_or(Kind::Ok, |f| f.kind), message);
         out.http_status = 200;
@@ -321,8 +323,9 @@ impl Client {
         let started = Instant::now();
         let result = match self.read_server_time(deadline, None) {
             Ok(sample) => Ok(self.clock.record(sample.server_ms, sample.sent_ms, sample.received_ms)),
-            Err(out) => {
+            Err(mut out) => {
                 self.clock.record_failure();
+                out.message.insert_str(0, "clock sync: ");
                 Err(out)
             }
         };
@@ -393,11 +396,9 @@ fn event<'a>(
 
 fn sync_failure(failure: Failure) -> Box<Outcome> {
     Box::new(match failure {
-        Failure::NotSent(cause) => {
-            Outcome::without_answer(Kind::Transport, format!("clock sync: request not sent ({cause})"))
-        }
+        Failure::NotSent(cause) => Outcome::without_answer(Kind::Transport, format!("request not sent ({cause})")),
         Failure::MaybeSent(cause) => {
-            Outcome::without_answer(Kind::UnknownOutcome, format!("clock sync: no complete answer ({cause})"))
+            Outcome::without_answer(Kind::UnknownOutcome, format!("no complete answer ({cause})"))
         }
     })
 }
@@ -420,6 +421,6 @@ fn server_time(answer: Answer) -> Result<i64, Box<Outcome>> {
     if out.kind == Kind::Ok {
         out.kind = Kind::UnknownOutcome;
     }
-    out.message = format!("clock sync failed: HTTP {} with {why}", out.http_status);
+    out.message = format!("HTTP {} with {why}", out.http_status);
     Err(Box::new(out))
 }
