@@ -100,7 +100,9 @@ typedef struct binance_api {
  * and, when `err` is non-NULL and `errlen` > 0, a NUL-terminated message in
  * `err` (cut to fit) naming the file and what failed: the dlopen error, the
  * first missing symbol, or both versions on a mismatch. Never prints, never
- * exits. `api` NULL: returns -1. */
+ * exits. `api` NULL: returns -1. `*api` is overwritten, not inspected (it
+ * may be uninitialised): unload a table that holds a library before loading
+ * into it again, or that library stays open for good. */
 int binance_api_load(binance_api *api, const char *path, char *err, size_t errlen);
 
 /* dlcloses a loaded library and zeroes `*api`; a later load may reuse it.
