@@ -271,3 +271,48 @@ fn a_slow_signer_leaves_the_request_only_what_is_left_of_the_total() {
     assert_eq!((out.kind, out.attempts), (Kind::UnknownOutcome, 1), "{}", out.message);
     assert!(out.message.contains("timed out"), "{}", out.message);
 }
+
+/// A server on our own clock whose `GET /api/v3/time` answers at once,
+/// except the first request on its second connection, answered after 2 s.
+fn time_server_with_one_slow_answer() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().take(8).enumerate() {
+            let Ok(stream) = stream else { return };
+            std::thread::spawn(move || {
+                use std::io::{BufRead, BufReader, Write};
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                for request in 0.. {
+                    let mut line = String::new();
+                    while reader.read_line(&mut line).is_ok_and(|len| len > 0) && line != "\r\n" {
+                        line.clear();
+                    }
+                    if line != "\r\n" {
+                        return; // closed
+                    }
+                    if n == 1 && request == 0 {
+                        std::thread::sleep(Duration::from_secs(2));
+                    }
+                    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
+                    let body = format!("{{\"serverTime\":{now}}}");
+                    let answer = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+                    if (&stream).write_all(answer.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn warming_several_connections_measures_the_offset_unskewed_by_the_slowest() {
+    let client = Client::new(&config(&time_server_with_one_slow_answer())).unwrap();
+    let out = client.warm(2);
+    assert_eq!(out.kind, Kind::Ok, "{}", out.message);
+    // The same clock on both sides: a held probe's 2 s would show as about 1 s.
+    let offset = client.clock_offset_ms().unwrap();
+    assert!(offset.abs() < 500, "offset {offset} ms: {}", out.message);
+}

@@ -132,7 +132,9 @@ impl Client {
             if !made {
                 out.attempts = attempt - 1;
                 if attempt > 1 {
-                    out.message.push_str(&format!(" [after {} attempts; none was executed]", attempt - 1));
+                    let made = attempt - 1;
+                    let plural = if made == 1 { "" } else { "s" };
+                    out.message.push_str(&format!(" [after {made} attempt{plural}; none was executed]"));
                 }
                 return out;
             }
@@ -189,7 +191,7 @@ impl Client {
     /// Opens up to `connections` kept-alive connections (TLS handshakes
     /// included) ahead of time, with that many concurrent unsigned
     /// `GET /api/v3/time`, so that the next cancels cost no handshake; when
-    /// clock sync is on, the quickest answer also sets the offset.
+    /// clock sync is on, it also syncs the clock.
     pub fn warm(&self, connections: u32) -> Outcome {
         let started = Instant::now();
         let deadline = started + self.total_timeout;
@@ -206,25 +208,35 @@ impl Client {
             })
         };
         let ok = samples.iter().filter(|s| s.is_ok()).count();
-        let best = samples.iter().flatten().min_by_key(|s| s.received_ms - s.sent_ms);
-        let Some(best) = best else {
-            let mut out = samples.into_iter().find_map(Result::err).map_or_else(internal, |out| *out);
-            out.message = format!("warmed 0 of {connections} connections: GET {TIME_PATH}: {}", out.message);
-            return out;
-        };
-        let mut message = format!("warmed {ok} of {connections} connections");
-        if self.clock_sync {
-            let offset = self.clock.record(best.server_ms, best.sent_ms, best.received_ms);
-            self.log_sync(&Ok(offset), started.elapsed());
-            message.push_str(&format!("; clock synced: server - local = {offset} ms"));
-        }
         // A partial warm reports its first failure, a refusal or rate limit included.
         let failed = samples.iter().find_map(|s| s.as_ref().err());
+        if ok == 0 {
+            let mut out = failed.map_or_else(internal, |out| (**out).clone());
+            out.message = format!("warmed 0 of {connections} connections: GET {TIME_PATH}: {}", out.message);
+            return out;
+        }
+        let mut message = format!("warmed {ok} of {connections} connections");
+        if self.clock_sync {
+            // A held probe's round trip includes its wait for the others, so
+            // with several the offset is measured by a request of its own.
+            let synced = match samples.as_slice() {
+                [Ok(sample)] => {
+                    let offset = self.clock.record(sample.server_ms, sample.sent_ms, sample.received_ms);
+                    self.log_sync(&Ok(offset), started.elapsed());
+                    Ok(offset)
+                }
+                _ => self.sync_clock(deadline, false),
+            };
+            match synced {
+                Ok(offset) => message.push_str(&format!("; clock synced: server - local = {offset} ms")),
+                Err(out) => message.push_str(&format!("; {}", out.message)),
+            }
+        }
         if let Some(failure) = failed {
             message.push_str(&format!("; the others failed: GET {TIME_PATH}: {}", failure.message));
         }
         let mut out = Outcome::without_answer(failed.map_or(Kind::Ok, |f| f.kind), message);
-        out.http_status = 200;
+        out.http_status = failed.map_or(200, |f| f.http_status);
         out.attempts = connections;
         out
     }

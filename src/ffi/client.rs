@@ -81,8 +81,10 @@ pub extern "C" fn binance_client_sync_clock(ctx: *mut binance_client, detail: *m
 /// Pre-warms the client so the next cancels cost no connection set-up:
 /// opens up to `connections` (1..=64) kept-alive connections, TLS handshake
 /// and certificate check included, with that many concurrent unsigned
-/// `GET /api/v3/time` (weight 1 each), and syncs the clock from the quickest
-/// answer when clock sync is on. Open one connection per thread that will
+/// `GET /api/v3/time` (weight 1 each), each held until all are open, and
+/// syncs the clock when clock sync is on (from that answer for one
+/// connection; with one more GET for several, since a held answer's round
+/// trip includes its wait for the others). Open one connection per thread that will
 /// cancel at the same time. Idle connections are kept up to 15 s (and
 /// probed before reuse), so warm shortly before you expect to need them.
 ///
