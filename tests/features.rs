@@ -155,7 +155,7 @@ fn unusable_keys_say_why() {
         binance_config_set_private_key_file(cfg, c("/nonexistent").as_ptr(), null()),
         BINANCE_ERR_INVALID_ARGUMENT
     );
-    assert!(text(binance_config_last_error(cfg)).contains("cannot read private key file"));
+    assert!(text(binance_config_last_error(cfg)).contains("cannot read the private key file"));
     assert_eq!(binance_config_set_recv_window(cfg, 0), BINANCE_ERR_INVALID_ARGUMENT);
     assert_eq!(text(binance_config_last_error(cfg)), "recvWindow must be 1..=60000 ms, got 0");
     assert_eq!(binance_config_set_recv_window(cfg, 5000), BINANCE_OK);
