@@ -78,7 +78,7 @@ proptest! {
             used_weight_ip_1m: None,
             used_weight_uid_1m: None,
         };
-        let out = classify(answer);
+        let out = classify(answer, None);
         prop_assert!(!out.message.is_empty());
         if out.kind == Kind::Ok {
             prop_assert_eq!(status, 200);
@@ -112,7 +112,7 @@ proptest! {
             retry_after_s: None,
             used_weight_ip_1m: None,
             used_weight_uid_1m: None,
-        });
+        }, None);
         prop_assert_eq!(out.exchange_code, field("code").and_then(serde_json::Value::as_i64).unwrap_or(0));
         prop_assert_eq!(out.exchange_msg.as_str(), field("msg").and_then(serde_json::Value::as_str).unwrap_or(""));
         prop_assert_eq!(out.body.is_some(), tree.is_some(), "{}", body);

@@ -316,3 +316,31 @@ fn warming_several_connections_measures_the_offset_unskewed_by_the_slowest() {
     let offset = client.clock_offset_ms().unwrap();
     assert!(offset.abs() < 500, "offset {offset} ms: {}", out.message);
 }
+
+#[test]
+fn a_success_naming_another_order_is_not_taken_for_this_one() {
+    // A server (or middlebox) stuck one answer behind: every answer is 1000's.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        use std::io::{BufRead, BufReader, Write};
+        let Ok((stream, _)) = listener.accept() else { return };
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|len| len > 0) {
+            if line == "\r\n" {
+                let body = r#"{"algoId":1000,"success":true,"code":0,"msg":"OK"}"#;
+                let answer = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+                let _ = (&stream).write_all(answer.as_bytes());
+            }
+            line.clear();
+        }
+    });
+    let mut cfg = config(&url);
+    cfg.set_clock_sync(false);
+    let client = Client::new(&cfg).unwrap();
+    assert_eq!(client.cancel(1000).kind, Kind::Ok);
+    let out = client.cancel(1001);
+    assert_eq!((out.kind, out.attempts), (Kind::UnknownOutcome, 1), "{}", out.message);
+    assert!(out.message.contains("another order (algoId 1000)"), "{}", out.message);
+}

@@ -3,6 +3,7 @@
 //! unrecognised is UnknownOutcome: never guess "not executed".
 
 use super::outcome::{Kind, Outcome};
+use super::request::OrderRef;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 use std::fmt::{self, Write};
@@ -32,7 +33,9 @@ pub const CODES_OF_UNKNOWN_OUTCOME: [i64; 3] = [-1000, -1006, -1007];
 
 pub const MAY_HAVE_RUN: &str = "the cancel may have been executed: query the order before acting";
 
-pub fn classify(answer: Answer) -> Outcome {
+/// `order`: what the request cancelled (None for other requests), so that
+/// an answer naming another order is not taken for this one's.
+pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
     let status = answer.status;
     let mut out = Outcome::without_answer(Kind::UnknownOutcome, String::new());
     out.http_status = status;
@@ -52,13 +55,29 @@ pub fn classify(answer: Answer) -> Outcome {
         }
     };
 
-    // JSON is UTF-8 (RFC 8259), and serde skips unread fields unchecked.
-    let text = String::from_utf8(body).ok();
-    let fields = text.as_deref().and_then(Fields::read);
+    // JSON is UTF-8 (RFC 8259), and serde skips unread fields unchecked. A
+    // body that is not is read leniently for its code (a -1007 stays a
+    // -1007), but is never a success nor handed back.
+    let (text, fields) = match String::from_utf8(body) {
+        Ok(text) => {
+            let fields = Fields::read(&text);
+            (Some(text), fields)
+        }
+        Err(e) => (None, Fields::read(&String::from_utf8_lossy(e.as_bytes()))),
+    };
     let is_json = fields.is_some();
-    let Fields { code, code_malformed, success, msg } = fields.unwrap_or_default();
+    let Fields { code, code_malformed, success, msg, algo_id, client_algo_id } = fields.unwrap_or_default();
     out.exchange_code = code.unwrap_or(0);
     out.exchange_msg = msg.unwrap_or_default();
+    // HTTP/1.1 cannot tie an answer to its request: a stray or late answer
+    // on a kept-alive connection would otherwise pass for this one's.
+    let other_order = match order {
+        Some(OrderRef::AlgoId(id)) => algo_id.filter(|&named| named != id).map(|named| format!("algoId {named}")),
+        Some(OrderRef::ClientAlgoId(id)) => {
+            client_algo_id.filter(|named| named != id).map(|_| "another clientAlgoId".to_owned())
+        }
+        None => None,
+    };
 
     // A code that is not an integer may be a mangled -1007: not a verdict.
     out.kind = if code_malformed || code.is_some_and(|c| CODES_OF_UNKNOWN_OUTCOME.contains(&c)) {
@@ -67,6 +86,7 @@ pub fn classify(answer: Answer) -> Outcome {
         match status {
             429 | 418 => Kind::RateLimited,
             400..=499 => Kind::Rejected,
+            200 if text.is_none() || other_order.is_some() => Kind::UnknownOutcome,
             200 => match (success, code.unwrap_or(0)) {
                 (Some(true), 0) => Kind::Ok,
                 // "success" and an error code at once: no way to tell which holds.
@@ -76,7 +96,12 @@ pub fn classify(answer: Answer) -> Outcome {
             _ => Kind::UnknownOutcome,
         }
     };
-    out.message = describe(&out, is_json);
+    out.message = match other_order {
+        Some(named) if out.kind == Kind::UnknownOutcome => {
+            format!("an answer for another order ({named}): a stray or late answer, not this request's; {MAY_HAVE_RUN}")
+        }
+        _ => describe(&out, is_json && text.is_some()),
+    };
     if is_json {
         // Valid JSON holds no raw NUL byte, so it is a C string as is.
         out.body = text;
@@ -126,6 +151,8 @@ struct Fields {
     code_malformed: bool,
     success: Option<bool>,
     msg: Option<String>,
+    algo_id: Option<i64>,
+    client_algo_id: Option<String>,
 }
 
 impl Fields {
@@ -164,12 +191,9 @@ impl<'de> Visitor<'de> for FieldsVisitor {
                     fields.code_malformed = fields.code.is_none() && !code.is_null();
                 }
                 Key::Success => fields.success = map.next_value::<Value>()?.as_bool(),
-                Key::Msg => {
-                    fields.msg = match map.next_value::<Value>()? {
-                        Value::String(msg) => Some(msg),
-                        _ => None,
-                    }
-                }
+                Key::Msg => fields.msg = string(map.next_value::<Value>()?),
+                Key::AlgoId => fields.algo_id = map.next_value::<Value>()?.as_i64(),
+                Key::ClientAlgoId => fields.client_algo_id = string(map.next_value::<Value>()?),
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -179,10 +203,19 @@ impl<'de> Visitor<'de> for FieldsVisitor {
     }
 }
 
+fn string(value: Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text),
+        _ => None,
+    }
+}
+
 enum Key {
     Code,
     Success,
     Msg,
+    AlgoId,
+    ClientAlgoId,
     Other,
 }
 
@@ -206,6 +239,8 @@ impl Visitor<'_> for KeyVisitor {
             "code" => Key::Code,
             "success" => Key::Success,
             "msg" => Key::Msg,
+            "algoId" => Key::AlgoId,
+            "clientAlgoId" => Key::ClientAlgoId,
             _ => Key::Other,
         })
     }
@@ -232,14 +267,14 @@ mod tests {
     }
 
     fn kind(status: u16, body: &str) -> Kind {
-        classify(answer(status, body)).kind
+        classify(answer(status, body), None).kind
     }
 
     const OK_BODY: &str = r#"{"algoId":14511,"success":true,"code":0,"msg":"OK"}"#;
 
     #[test]
     fn success_keeps_the_body_byte_for_byte() {
-        let out = classify(answer(200, OK_BODY));
+        let out = classify(answer(200, OK_BODY), None);
         assert_eq!(out.kind, Kind::Ok);
         assert_eq!(out.body.as_deref(), Some(OK_BODY));
         assert_eq!((out.exchange_code, out.exchange_msg.as_str()), (0, "OK"));
@@ -249,7 +284,7 @@ mod tests {
     #[test]
     fn rejections_are_not_executed() {
         let unknown_id = r#"{"code":-20124,"msg":"Invalid algo id or it has been completed."}"#;
-        let out = classify(answer(400, unknown_id));
+        let out = classify(answer(400, unknown_id), None);
         assert_eq!(out.kind, Kind::Rejected);
         assert_eq!(out.exchange_code, -20124);
         assert_eq!(out.exchange_msg, "Invalid algo id or it has been completed.");
@@ -266,14 +301,14 @@ mod tests {
         ] {
             assert_eq!(kind(status, body), Kind::Rejected, "{status} {body}");
         }
-        assert_eq!(classify(answer(404, "<html></html>")).body, None);
+        assert_eq!(classify(answer(404, "<html></html>"), None).body, None);
     }
 
     #[test]
     fn rate_limits() {
         let mut a = answer(429, r#"{"code":-1003,"msg":"Too many requests."}"#);
         a.retry_after_s = Some(30);
-        let out = classify(a);
+        let out = classify(a, None);
         assert_eq!(out.kind, Kind::RateLimited);
         assert_eq!(out.retry_after_s, Some(30));
         assert!(out.message.contains("retry after 30 s"), "{}", out.message);
@@ -309,7 +344,7 @@ mod tests {
         ] {
             assert_eq!(kind(status, body), Kind::UnknownOutcome, "{status} {body}");
         }
-        let out = classify(answer(503, backend));
+        let out = classify(answer(503, backend), None);
         assert_eq!(out.exchange_code, -1007);
         assert_eq!(out.body.as_deref(), Some(backend));
         assert!(out.message.contains("may have been executed"), "{}", out.message);
@@ -318,16 +353,40 @@ mod tests {
     #[test]
     fn a_body_that_is_not_utf8_is_not_json_wherever_the_bad_bytes_are() {
         for body in [&b"{\"algoId\":5,\"success\":true,\"x\":\"\xff\xfe\"}"[..], b"{\"\xff\":1,\"success\":true}"] {
-            let out = classify(Answer { body: Ok(body.to_vec()), ..answer(200, "") });
+            let out = classify(Answer { body: Ok(body.to_vec()), ..answer(200, "") }, None);
             assert_eq!((out.kind, out.body), (Kind::UnknownOutcome, None));
             assert!(out.message.contains("not JSON"), "{}", out.message);
         }
     }
 
     #[test]
+    fn an_answer_naming_another_order_is_not_this_ones() {
+        let of = |order| classify(answer(200, OK_BODY), Some(order));
+        assert_eq!(of(OrderRef::AlgoId(14511)).kind, Kind::Ok);
+        let stray = of(OrderRef::AlgoId(14512));
+        assert_eq!((stray.kind, stray.body.as_deref()), (Kind::UnknownOutcome, Some(OK_BODY)));
+        assert!(stray.message.contains("another order (algoId 14511)"), "{}", stray.message);
+        // By clientAlgoId: checked when the answer names one.
+        assert_eq!(of(OrderRef::ClientAlgoId("mine")).kind, Kind::Ok);
+        let named = |id| classify(answer(200, r#"{"algoId":1,"clientAlgoId":"theirs","success":true}"#), Some(id));
+        assert_eq!(named(OrderRef::ClientAlgoId("mine")).kind, Kind::UnknownOutcome);
+        assert_eq!(named(OrderRef::ClientAlgoId("theirs")).kind, Kind::Ok);
+    }
+
+    #[test]
+    fn a_4xx_that_is_not_utf8_keeps_its_code() {
+        let body = b"{\"code\":-1007,\"msg\":\"execution status unknown \xff\"}";
+        let out = classify(Answer { body: Ok(body.to_vec()), ..answer(400, "") }, None);
+        assert_eq!((out.kind, out.exchange_code, out.body), (Kind::UnknownOutcome, -1007, None));
+        let body = b"{\"code\":-20124,\"msg\":\"gone \xff\"}";
+        let out = classify(Answer { body: Ok(body.to_vec()), ..answer(400, "") }, None);
+        assert_eq!((out.kind, out.exchange_code), (Kind::Rejected, -20124));
+    }
+
+    #[test]
     fn broken_bodies_are_unknown_and_never_returned() {
         for problem in [BodyProblem::TooLarge { cap: 1 << 20 }, BodyProblem::Broken("eof".into())] {
-            let out = classify(Answer { body: Err(problem), ..answer(200, "") });
+            let out = classify(Answer { body: Err(problem), ..answer(200, "") }, None);
             assert_eq!(out.kind, Kind::UnknownOutcome);
             assert_eq!((out.http_status, out.body), (200, None));
         }

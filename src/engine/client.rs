@@ -292,7 +292,7 @@ impl Client {
         } else {
             let sent = self.http.send(Method::Delete, url, Some(self.api_key.expose()), budget, None);
             let out = match sent {
-                Ok(answer) => classify(answer),
+                Ok(answer) => classify(answer, Some(order)),
                 Err(Failure::NotSent(cause)) => {
                     Outcome::without_answer(Kind::Transport, format!("request not sent ({cause}); safe to retry"))
                 }
@@ -429,7 +429,7 @@ fn server_time(answer: Answer) -> Result<i64, Box<Outcome>> {
         Some(ms) if answer.status == 200 => format!("an implausible serverTime {ms}"),
         _ => "no serverTime".to_owned(),
     };
-    let mut out = classify(answer);
+    let mut out = classify(answer, None);
     if out.kind == Kind::Ok {
         out.kind = Kind::UnknownOutcome;
     }
