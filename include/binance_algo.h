@@ -102,8 +102,9 @@ typedef struct binance_client binance_client;
 
 /**
  * Opaque configuration builder. Thread safety: one thread at a time per
- * config. A config can build any number of clients and may be freed while
- * they live.
+ * config, except that several threads may build clients from it at once
+ * (binance_client_new). A config can build any number of clients and may be
+ * freed while they live.
  */
 typedef struct binance_config binance_config;
 
@@ -270,9 +271,9 @@ enum binance_status binance_presign_cancel_by_client_algo_id(struct binance_clie
  * for binance_config_last_error(cfg). On BINANCE_OK `*out_client` is a
  * client that the caller owns and frees with binance_client_free.
  * `*out_client` is set to NULL on entry and stays NULL on every failure.
- * Thread safety: any thread, but like every call on a config, one thread
- * at a time per `cfg` (it writes the config's last error): to build
- * clients on several threads at once, give each thread its own config.
+ * Thread safety: any thread; several threads may build clients from one
+ * config at once (each only reads it, and records its outcome under a
+ * lock), but not while a setter or binance_config_free runs on it.
  * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL argument or
  * a config without an API key or a way to sign (secret key, private key or
  * signer); binance_config_last_error(cfg) says which.
@@ -370,8 +371,9 @@ void binance_config_free(struct binance_config *cfg);
  * failed, e.g. "recvWindow must be 1..=60000 ms, got 0"; "" after a success.
  * Never contains a key or a secret.
  *
- * Ownership: borrowed from `cfg`, valid until the next call on it or its
- * free. Never NULL ("" for a NULL `cfg`).
+ * Ownership: borrowed from `cfg`, valid until its free or a call on it
+ * that ends differently (a call that ends alike leaves the text in place).
+ * Never NULL ("" for a NULL `cfg`).
  */
 const char *binance_config_last_error(const struct binance_config *cfg);
 

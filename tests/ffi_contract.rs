@@ -167,3 +167,32 @@ fn result_readers_accept_null() {
     assert_eq!(binance_result_status(fresh), BINANCE_ERR_INTERNAL);
     binance_result_free(fresh);
 }
+
+#[test]
+fn threads_may_build_clients_from_one_config_at_once() {
+    struct Shared(*const binance_config);
+    // SAFETY (of the test): binance_client_new is documented as callable from
+    // several threads at once on one config, which outlives the threads.
+    unsafe impl Sync for Shared {}
+    let good = config(&dead_url());
+    let bad = binance_config_new(); // no key: every build fails alike
+    let (good_ref, bad_ref) = (Shared(good), Shared(bad));
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            for (cfg, want) in [(&good_ref, BINANCE_OK), (&bad_ref, BINANCE_ERR_INVALID_ARGUMENT)] {
+                s.spawn(move || {
+                    for _ in 0..1000 {
+                        let mut c = null_mut();
+                        assert_eq!(binance_client_new(cfg.0, &mut c), want);
+                        assert_eq!(c.is_null(), want != BINANCE_OK);
+                        binance_client_free(c);
+                    }
+                });
+            }
+        }
+    });
+    assert_eq!(text(binance_config_last_error(good)), "");
+    assert_eq!(text(binance_config_last_error(bad)), "no API key set");
+    binance_config_free(good);
+    binance_config_free(bad);
+}

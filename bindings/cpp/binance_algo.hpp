@@ -248,9 +248,9 @@ private:
 class Client {
 public:
     // On BINANCE_OK `out` holds the client; otherwise `out` is empty (see
-    // cfg.last_error()). `cfg` may be destroyed or changed right after. Like
-    // every use of a Config, one thread at a time per `cfg`: the outcome is
-    // recorded in it, const or not.
+    // cfg.last_error()). `cfg` may be destroyed or changed right after.
+    // Several threads may create clients from one `cfg` at once, but not
+    // while it is being set or destroyed.
     [[nodiscard]] static Status create(const Config &cfg, std::optional<Client> &out) {
         out.reset();
         binance_client *raw = nullptr;

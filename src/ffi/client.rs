@@ -18,9 +18,9 @@ pub struct binance_client {
 /// for binance_config_last_error(cfg). On BINANCE_OK `*out_client` is a
 /// client that the caller owns and frees with binance_client_free.
 /// `*out_client` is set to NULL on entry and stays NULL on every failure.
-/// Thread safety: any thread, but like every call on a config, one thread
-/// at a time per `cfg` (it writes the config's last error): to build
-/// clients on several threads at once, give each thread its own config.
+/// Thread safety: any thread; several threads may build clients from one
+/// config at once (each only reads it, and records its outcome under a
+/// lock), but not while a setter or binance_config_free runs on it.
 /// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL argument or
 /// a config without an API key or a way to sign (secret key, private key or
 /// signer); binance_config_last_error(cfg) says which.

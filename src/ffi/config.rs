@@ -2,29 +2,37 @@ use super::hooks::{binance_log_fn, binance_sign_fn, external_signer, log_hook};
 use super::strings::{c_text, str_arg};
 use super::{binance_status, free_handle, guard, guard_or, new_handle, try_mut};
 use crate::engine::config::{Config, Invalid};
-use std::cell::RefCell;
 use std::ffi::{c_char, c_int, c_void, CString};
+use std::sync::{Mutex, PoisonError};
 
 /// Opaque configuration builder. Thread safety: one thread at a time per
-/// config. A config can build any number of clients and may be freed while
-/// they live.
+/// config, except that several threads may build clients from it at once
+/// (binance_client_new). A config can build any number of clients and may be
+/// freed while they live.
 pub struct binance_config {
     _private: [u8; 0],
 }
 
 /// What a `binance_config *` points to: the settings, and why the last call
-/// on it failed (a config is used by one thread at a time, like a curl
-/// handle and its error buffer).
+/// on it failed. Setters take it one thread at a time, like a curl handle and
+/// its error buffer; binance_client_new only reads the settings, through a
+/// const pointer that invites sharing, so the error is behind a lock.
 #[derive(Default)]
 pub(crate) struct ConfigHandle {
     pub(crate) config: Config,
-    last_error: RefCell<CString>,
+    last_error: Mutex<CString>,
 }
 
 impl ConfigHandle {
-    /// Records the outcome of a call on this config as a status.
+    /// Records the outcome of a call on this config as a status. The same
+    /// text is not written again, so a pointer from binance_config_last_error
+    /// outlives calls that end alike (clients built from one config at once).
     pub(crate) fn record(&self, result: Result<(), Invalid>) -> binance_status {
-        *self.last_error.borrow_mut() = c_text(result.as_ref().err().map_or("", String::as_str));
+        let text = c_text(result.as_ref().err().map_or("", String::as_str));
+        let mut last_error = self.last_error.lock().unwrap_or_else(PoisonError::into_inner);
+        if *last_error != text {
+            *last_error = text;
+        }
         binance_status::of_setting(&result)
     }
 }
@@ -58,14 +66,15 @@ pub extern "C" fn binance_config_free(cfg: *mut binance_config) {
 /// failed, e.g. "recvWindow must be 1..=60000 ms, got 0"; "" after a success.
 /// Never contains a key or a secret.
 ///
-/// Ownership: borrowed from `cfg`, valid until the next call on it or its
-/// free. Never NULL ("" for a NULL `cfg`).
+/// Ownership: borrowed from `cfg`, valid until its free or a call on it
+/// that ends differently (a call that ends alike leaves the text in place).
+/// Never NULL ("" for a NULL `cfg`).
 #[no_mangle]
 pub extern "C" fn binance_config_last_error(cfg: *const binance_config) -> *const c_char {
     guard_or(c"".as_ptr(), || {
         // SAFETY: NULL or a live config from binance_config_new.
         match unsafe { cfg.cast::<ConfigHandle>().as_ref() } {
-            Some(handle) => handle.last_error.borrow().as_ptr(),
+            Some(handle) => handle.last_error.lock().unwrap_or_else(PoisonError::into_inner).as_ptr(),
             None => c"".as_ptr(),
         }
     })
