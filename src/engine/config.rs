@@ -180,11 +180,18 @@ fn check_key_text(what: &str, key: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
+const MAX_URL_BYTES: usize = 2048;
+
 fn check_base_url(url: &str) -> Result<String, Invalid> {
-    // An '@' may follow a password: such a URL is never quoted back.
-    let shown = if url.contains('@') { "(not shown: it holds an '@')".to_owned() } else { format!("{url:?}") };
+    // An '@' may follow a password: such a URL is never quoted back, nor is
+    // one too long to be a base URL.
+    let shown = match url {
+        _ if url.contains('@') => "(not shown: it holds an '@')".to_owned(),
+        _ if url.len() > MAX_URL_BYTES => format!("(not shown: {} bytes)", url.len()),
+        _ => format!("{url:?}"),
+    };
     let bad = |why: &str| Err(format!("base URL {shown} is unusable: {why}"));
-    if url.is_empty() || url.len() > 2048 || !url.bytes().all(|b| b.is_ascii_graphic()) {
+    if url.is_empty() || url.len() > MAX_URL_BYTES || !url.bytes().all(|b| b.is_ascii_graphic()) {
         return bad("expected http[s]://host[:port] in printable ASCII");
     }
     let uri: ureq::http::Uri = match url.parse() {
@@ -254,6 +261,8 @@ mod tests {
             assert!(!why.contains("hunter2"), "{why}");
         }
         assert!(c.set_base_url("https://u:p@host").unwrap_err().contains("credentials"));
+        let huge = "\u{1}".repeat(10 << 20);
+        assert!(c.set_base_url(&huge).unwrap_err().len() < 200);
     }
 
     #[test]
