@@ -182,6 +182,11 @@ extern "C" {
  * Cancels an open VP or TWAP algo order: one signed
  * `DELETE /sapi/v1/algo/futures/order`. Same as
  * binance_cancel_algo_order_ex with `detail` = NULL.
+ *
+ * `ctx`: borrowed, non-NULL. `out_json`: non-NULL; `*out_json` is set to
+ * NULL on entry, and on return is NULL or a JSON string that the caller
+ * owns and frees with binance_string_free (never with free()).
+ * Thread safety: many threads may call this on one client at once.
  */
 enum binance_status binance_cancel_algo_order(struct binance_client *ctx,
                                               int64_t algo_id,
@@ -217,7 +222,10 @@ enum binance_status binance_cancel_algo_order_ex(struct binance_client *ctx,
 /**
  * binance_cancel_algo_order_ex with per-call overrides: `opts` may be NULL
  * (the client's settings) or options from binance_call_options_new
- * (borrowed, only read).
+ * (borrowed, only read, so one options object may serve concurrent calls).
+ * `ctx`, `detail` and `out_json` (caller-owned, freed with
+ * binance_string_free) as for binance_cancel_algo_order_ex.
+ * Thread safety: many threads may call this on one client at once, each with its own `detail`.
  */
 enum binance_status binance_cancel_algo_order_opts(struct binance_client *ctx,
                                                    int64_t algo_id,
@@ -229,7 +237,9 @@ enum binance_status binance_cancel_algo_order_opts(struct binance_client *ctx,
  * Cancels an algo order by the caller's own id (`clientAlgoId`) instead of
  * Binance's algoId. `client_algo_id`: borrowed, 1 to 36 characters of
  * `A-Z a-z 0-9 . : / _ -`, checked before anything is sent. Otherwise the
- * same as binance_cancel_algo_order_opts.
+ * same as binance_cancel_algo_order_opts (`*out_json` caller-owned, freed
+ * with binance_string_free).
+ * Thread safety: many threads may call this on one client at once, each with its own `detail`.
  */
 enum binance_status binance_cancel_by_client_algo_id(struct binance_client *ctx,
                                                      const char *client_algo_id,
@@ -247,6 +257,8 @@ enum binance_status binance_cancel_by_client_algo_id(struct binance_client *ctx,
  * (keys in this order), the API key masked to its first and last 4
  * characters (all of it, as `****`, when shorter than 16); the caller frees
  * it with binance_string_free.
+ * `ctx`: borrowed, non-NULL; `opts`: NULL or borrowed, only read.
+ * Thread safety: many threads may call this on one client at once.
  * Returns BINANCE_OK, BINANCE_ERR_INVALID_ARGUMENT (NULL, algo_id <= 0) or
  * BINANCE_ERR_SIGNER.
  */
@@ -256,7 +268,10 @@ enum binance_status binance_presign_cancel(struct binance_client *ctx,
                                            char **out_json);
 
 /**
- * binance_presign_cancel for a `clientAlgoId`.
+ * binance_presign_cancel for a `clientAlgoId` (borrowed, checked as for
+ * binance_cancel_by_client_algo_id); `*out_json` caller-owned, freed with
+ * binance_string_free.
+ * Thread safety: many threads may call this on one client at once.
  */
 enum binance_status binance_presign_cancel_by_client_algo_id(struct binance_client *ctx,
                                                              const char *client_algo_id,
@@ -374,6 +389,7 @@ void binance_config_free(struct binance_config *cfg);
  * Ownership: borrowed from `cfg`, valid until its free or a call on it
  * that ends differently (a call that ends alike leaves the text in place).
  * Never NULL ("" for a NULL `cfg`).
+ * Thread safety: one thread at a time per `cfg`, not while a setter runs on it.
  */
 const char *binance_config_last_error(const struct binance_config *cfg);
 
@@ -384,6 +400,7 @@ const char *binance_config_last_error(const struct binance_config *cfg);
  * Ownership: `api_key` is borrowed for the call and copied.
  * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg` or
  * `api_key`, an empty key, or one with other characters.
+ * Thread safety: one thread at a time per `cfg`.
  */
 enum binance_status binance_config_set_api_key(struct binance_config *cfg, const char *api_key);
 
@@ -396,6 +413,7 @@ enum binance_status binance_config_set_api_key(struct binance_config *cfg, const
  * may wipe its own copy right after.
  * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL argument or
  * an empty or malformed key.
+ * Thread safety: one thread at a time per `cfg`.
  */
 enum binance_status binance_config_set_secret_key(struct binance_config *cfg,
                                                   const char *secret_key);
@@ -409,6 +427,7 @@ enum binance_status binance_config_set_secret_key(struct binance_config *cfg,
  * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL argument or
  * an unusable URL (other scheme, no host, bad port, credentials, query or
  * fragment).
+ * Thread safety: one thread at a time per `cfg`.
  */
 enum binance_status binance_config_set_base_url(struct binance_config *cfg, const char *base_url);
 
@@ -418,6 +437,7 @@ enum binance_status binance_config_set_base_url(struct binance_config *cfg, cons
  *
  * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg` or a
  * value outside 1..=60000.
+ * Thread safety: one thread at a time per `cfg`.
  */
 enum binance_status binance_config_set_recv_window(struct binance_config *cfg, int64_t ms);
 
@@ -429,6 +449,7 @@ enum binance_status binance_config_set_recv_window(struct binance_config *cfg, i
  * Ownership: `pem_path` is borrowed for the call.
  * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL argument or
  * a missing, unreadable or certificate-less file.
+ * Thread safety: one thread at a time per `cfg`.
  */
 enum binance_status binance_config_set_ca_file(struct binance_config *cfg, const char *pem_path);
 
@@ -440,6 +461,7 @@ enum binance_status binance_config_set_ca_file(struct binance_config *cfg, const
  *
  * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg` or a
  * value outside 1..=600000.
+ * Thread safety: one thread at a time per `cfg`.
  */
 enum binance_status binance_config_set_timeouts(struct binance_config *cfg,
                                                 int64_t connect_ms,
@@ -457,6 +479,7 @@ enum binance_status binance_config_set_timeouts(struct binance_config *cfg,
  * binance_client_sync_clock you call yourself, if any.
  *
  * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg`.
+ * Thread safety: one thread at a time per `cfg`.
  */
 enum binance_status binance_config_set_clock_sync(struct binance_config *cfg, int enabled);
 
@@ -469,6 +492,7 @@ enum binance_status binance_config_set_clock_sync(struct binance_config *cfg, in
  *
  * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg` or a
  * value outside 0..=10.
+ * Thread safety: one thread at a time per `cfg`.
  */
 enum binance_status binance_config_set_max_retries(struct binance_config *cfg, int32_t retries);
 
@@ -488,6 +512,7 @@ enum binance_status binance_config_set_max_retries(struct binance_config *cfg, i
  * `passphrase`: NULL for an unencrypted key (anything else is refused).
  * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg` or
  * `pem`, or a key that cannot be used (see binance_config_last_error).
+ * Thread safety: one thread at a time per `cfg`.
  */
 enum binance_status binance_config_set_private_key(struct binance_config *cfg,
                                                    const char *pem,
@@ -495,7 +520,9 @@ enum binance_status binance_config_set_private_key(struct binance_config *cfg,
 
 /**
  * Same as binance_config_set_private_key, reading the PEM from the file at
- * `path` (read now).
+ * `path` (borrowed for the call; the file is read now, and its bytes are
+ * wiped after parsing).
+ * Thread safety: one thread at a time per `cfg`.
  */
 enum binance_status binance_config_set_private_key_file(struct binance_config *cfg,
                                                         const char *path,
@@ -526,6 +553,7 @@ enum binance_status binance_config_set_signer(struct binance_config *cfg,
  * Ownership: `user_data` is passed to `log` as is; it must stay valid while
  * any client built from this config lives.
  * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg`.
+ * Thread safety: one thread at a time per `cfg`.
  */
 enum binance_status binance_config_set_logger(struct binance_config *cfg,
                                               binance_log_fn log,
@@ -536,11 +564,13 @@ enum binance_status binance_config_set_logger(struct binance_config *cfg,
  *
  * Ownership: the caller owns the result and frees it with
  * binance_call_options_free. Returns NULL only on an internal error.
+ * Thread safety: any thread.
  */
 struct binance_call_options *binance_call_options_new(void);
 
 /**
  * Frees options. NULL: accepted, does nothing.
+ * Thread safety: only after every call given `opts` has returned.
  */
 void binance_call_options_free(struct binance_call_options *opts);
 
@@ -549,6 +579,7 @@ void binance_call_options_free(struct binance_call_options *opts);
  *
  * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `opts` or
  * a value outside 1..=60000.
+ * Thread safety: one thread at a time per `opts`, and not while a call reads it.
  */
 enum binance_status binance_call_options_set_recv_window(struct binance_call_options *opts,
                                                          int64_t ms);
@@ -559,6 +590,7 @@ enum binance_status binance_call_options_set_recv_window(struct binance_call_opt
  *
  * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `opts` or
  * a value outside 1..=600000.
+ * Thread safety: one thread at a time per `opts`, and not while a call reads it.
  */
 enum binance_status binance_call_options_set_timeout(struct binance_call_options *opts,
                                                      int64_t total_ms);
@@ -576,23 +608,27 @@ struct binance_result *binance_result_new(void);
  * Frees a result object; strings read from it become invalid.
  *
  * NULL: accepted, does nothing.
+ * Thread safety: not while a call is filling `result`.
  */
 void binance_result_free(struct binance_result *result);
 
 /**
  * The status of the last call that used `result` (the same value that call
  * returned). NULL `result`: BINANCE_ERR_INVALID_ARGUMENT.
+ * Thread safety: one thread at a time per `result`, not while a call fills it.
  */
 enum binance_status binance_result_status(const struct binance_result *result);
 
 /**
  * The HTTP status of the answer; 0 when no answer arrived (or NULL `result`).
+ * Thread safety: one thread at a time per `result`, not while a call fills it.
  */
 int32_t binance_result_http_status(const struct binance_result *result);
 
 /**
  * The exchange's error `code` (e.g. -20124); 0 when the answer carried none
  * (or NULL `result`).
+ * Thread safety: one thread at a time per `result`, not while a call fills it.
  */
 int64_t binance_result_exchange_code(const struct binance_result *result);
 
@@ -601,6 +637,7 @@ int64_t binance_result_exchange_code(const struct binance_result *result);
  *
  * Ownership: borrowed from `result`, valid until it is passed to another
  * call or freed. Never NULL ("" for a NULL `result`).
+ * Thread safety: one thread at a time per `result`, not while a call fills it.
  */
 const char *binance_result_exchange_msg(const struct binance_result *result);
 
@@ -611,24 +648,28 @@ const char *binance_result_exchange_msg(const struct binance_result *result);
  *
  * Ownership: borrowed from `result`, valid until it is passed to another
  * call or freed. Never NULL ("" for a NULL `result`).
+ * Thread safety: one thread at a time per `result`, not while a call fills it.
  */
 const char *binance_result_message(const struct binance_result *result);
 
 /**
  * The Retry-After header in seconds (sent with 429 and 418); -1 when absent
  * or not a number of seconds (an HTTP date, a negative value).
+ * Thread safety: one thread at a time per `result`, not while a call fills it.
  */
 int64_t binance_result_retry_after_s(const struct binance_result *result);
 
 /**
  * The X-SAPI-USED-IP-WEIGHT-1M header (request weight used by this IP in
  * the current minute); -1 when absent.
+ * Thread safety: one thread at a time per `result`, not while a call fills it.
  */
 int64_t binance_result_used_weight_ip_1m(const struct binance_result *result);
 
 /**
  * The X-SAPI-USED-UID-WEIGHT-1M header (weight used by this account in the
  * current minute); -1 when absent.
+ * Thread safety: one thread at a time per `result`, not while a call fills it.
  */
 int64_t binance_result_used_weight_uid_1m(const struct binance_result *result);
 
@@ -637,6 +678,7 @@ int64_t binance_result_used_weight_uid_1m(const struct binance_result *result);
  * nothing was sent (bad input), 1 normally, more after retries of
  * attempts that provably did not execute (not sent, or -1021 followed by a
  * clock resync). 0 for a NULL `result`.
+ * Thread safety: one thread at a time per `result`, not while a call fills it.
  */
 int32_t binance_result_attempts(const struct binance_result *result);
 

@@ -9,6 +9,11 @@ use std::ffi::{c_char, CString};
 /// Cancels an open VP or TWAP algo order: one signed
 /// `DELETE /sapi/v1/algo/futures/order`. Same as
 /// binance_cancel_algo_order_ex with `detail` = NULL.
+///
+/// `ctx`: borrowed, non-NULL. `out_json`: non-NULL; `*out_json` is set to
+/// NULL on entry, and on return is NULL or a JSON string that the caller
+/// owns and frees with binance_string_free (never with free()).
+/// Thread safety: many threads may call this on one client at once.
 #[no_mangle]
 pub extern "C" fn binance_cancel_algo_order(
     ctx: *mut binance_client,
@@ -50,7 +55,10 @@ pub extern "C" fn binance_cancel_algo_order_ex(
 
 /// binance_cancel_algo_order_ex with per-call overrides: `opts` may be NULL
 /// (the client's settings) or options from binance_call_options_new
-/// (borrowed, only read).
+/// (borrowed, only read, so one options object may serve concurrent calls).
+/// `ctx`, `detail` and `out_json` (caller-owned, freed with
+/// binance_string_free) as for binance_cancel_algo_order_ex.
+/// Thread safety: many threads may call this on one client at once, each with its own `detail`.
 #[no_mangle]
 pub extern "C" fn binance_cancel_algo_order_opts(
     ctx: *mut binance_client,
@@ -65,7 +73,9 @@ pub extern "C" fn binance_cancel_algo_order_opts(
 /// Cancels an algo order by the caller's own id (`clientAlgoId`) instead of
 /// Binance's algoId. `client_algo_id`: borrowed, 1 to 36 characters of
 /// `A-Z a-z 0-9 . : / _ -`, checked before anything is sent. Otherwise the
-/// same as binance_cancel_algo_order_opts.
+/// same as binance_cancel_algo_order_opts (`*out_json` caller-owned, freed
+/// with binance_string_free).
+/// Thread safety: many threads may call this on one client at once, each with its own `detail`.
 #[no_mangle]
 pub extern "C" fn binance_cancel_by_client_algo_id(
     ctx: *mut binance_client,
@@ -88,6 +98,8 @@ pub extern "C" fn binance_cancel_by_client_algo_id(
 /// (keys in this order), the API key masked to its first and last 4
 /// characters (all of it, as `****`, when shorter than 16); the caller frees
 /// it with binance_string_free.
+/// `ctx`: borrowed, non-NULL; `opts`: NULL or borrowed, only read.
+/// Thread safety: many threads may call this on one client at once.
 /// Returns BINANCE_OK, BINANCE_ERR_INVALID_ARGUMENT (NULL, algo_id <= 0) or
 /// BINANCE_ERR_SIGNER.
 #[no_mangle]
@@ -100,7 +112,10 @@ pub extern "C" fn binance_presign_cancel(
     run(ctx, opts, std::ptr::null_mut(), out_json, |client, opts| presigned(client, OrderRef::AlgoId(algo_id), opts))
 }
 
-/// binance_presign_cancel for a `clientAlgoId`.
+/// binance_presign_cancel for a `clientAlgoId` (borrowed, checked as for
+/// binance_cancel_by_client_algo_id); `*out_json` caller-owned, freed with
+/// binance_string_free.
+/// Thread safety: many threads may call this on one client at once.
 #[no_mangle]
 pub extern "C" fn binance_presign_cancel_by_client_algo_id(
     ctx: *mut binance_client,

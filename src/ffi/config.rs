@@ -69,6 +69,7 @@ pub extern "C" fn binance_config_free(cfg: *mut binance_config) {
 /// Ownership: borrowed from `cfg`, valid until its free or a call on it
 /// that ends differently (a call that ends alike leaves the text in place).
 /// Never NULL ("" for a NULL `cfg`).
+/// Thread safety: one thread at a time per `cfg`, not while a setter runs on it.
 #[no_mangle]
 pub extern "C" fn binance_config_last_error(cfg: *const binance_config) -> *const c_char {
     guard_or(c"".as_ptr(), || {
@@ -104,6 +105,7 @@ unsafe fn optional_str<'a>(p: *const c_char, name: &str) -> Result<Option<&'a st
 /// Ownership: `api_key` is borrowed for the call and copied.
 /// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg` or
 /// `api_key`, an empty key, or one with other characters.
+/// Thread safety: one thread at a time per `cfg`.
 #[no_mangle]
 pub extern "C" fn binance_config_set_api_key(cfg: *mut binance_config, api_key: *const c_char) -> binance_status {
     // SAFETY: the caller passes NULL or a NUL-terminated string.
@@ -118,6 +120,7 @@ pub extern "C" fn binance_config_set_api_key(cfg: *mut binance_config, api_key: 
 /// may wipe its own copy right after.
 /// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL argument or
 /// an empty or malformed key.
+/// Thread safety: one thread at a time per `cfg`.
 #[no_mangle]
 pub extern "C" fn binance_config_set_secret_key(cfg: *mut binance_config, secret_key: *const c_char) -> binance_status {
     // SAFETY: the caller passes NULL or a NUL-terminated string.
@@ -132,6 +135,7 @@ pub extern "C" fn binance_config_set_secret_key(cfg: *mut binance_config, secret
 /// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL argument or
 /// an unusable URL (other scheme, no host, bad port, credentials, query or
 /// fragment).
+/// Thread safety: one thread at a time per `cfg`.
 #[no_mangle]
 pub extern "C" fn binance_config_set_base_url(cfg: *mut binance_config, base_url: *const c_char) -> binance_status {
     // SAFETY: the caller passes NULL or a NUL-terminated string.
@@ -143,6 +147,7 @@ pub extern "C" fn binance_config_set_base_url(cfg: *mut binance_config, base_url
 ///
 /// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg` or a
 /// value outside 1..=60000.
+/// Thread safety: one thread at a time per `cfg`.
 #[no_mangle]
 pub extern "C" fn binance_config_set_recv_window(cfg: *mut binance_config, ms: i64) -> binance_status {
     set(cfg, |c| c.set_recv_window(ms))
@@ -155,6 +160,7 @@ pub extern "C" fn binance_config_set_recv_window(cfg: *mut binance_config, ms: i
 /// Ownership: `pem_path` is borrowed for the call.
 /// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL argument or
 /// a missing, unreadable or certificate-less file.
+/// Thread safety: one thread at a time per `cfg`.
 #[no_mangle]
 pub extern "C" fn binance_config_set_ca_file(cfg: *mut binance_config, pem_path: *const c_char) -> binance_status {
     // SAFETY: the caller passes NULL or a NUL-terminated string.
@@ -168,6 +174,7 @@ pub extern "C" fn binance_config_set_ca_file(cfg: *mut binance_config, pem_path:
 ///
 /// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg` or a
 /// value outside 1..=600000.
+/// Thread safety: one thread at a time per `cfg`.
 #[no_mangle]
 pub extern "C" fn binance_config_set_timeouts(
     cfg: *mut binance_config,
@@ -188,6 +195,7 @@ pub extern "C" fn binance_config_set_timeouts(
 /// binance_client_sync_clock you call yourself, if any.
 ///
 /// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg`.
+/// Thread safety: one thread at a time per `cfg`.
 #[no_mangle]
 pub extern "C" fn binance_config_set_clock_sync(cfg: *mut binance_config, enabled: c_int) -> binance_status {
     set(cfg, |c| {
@@ -204,6 +212,7 @@ pub extern "C" fn binance_config_set_clock_sync(cfg: *mut binance_config, enable
 ///
 /// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg` or a
 /// value outside 0..=10.
+/// Thread safety: one thread at a time per `cfg`.
 #[no_mangle]
 pub extern "C" fn binance_config_set_max_retries(cfg: *mut binance_config, retries: i32) -> binance_status {
     set(cfg, |c| c.set_max_retries(i64::from(retries)))
@@ -224,6 +233,7 @@ pub extern "C" fn binance_config_set_max_retries(cfg: *mut binance_config, retri
 /// `passphrase`: NULL for an unencrypted key (anything else is refused).
 /// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg` or
 /// `pem`, or a key that cannot be used (see binance_config_last_error).
+/// Thread safety: one thread at a time per `cfg`.
 #[no_mangle]
 pub extern "C" fn binance_config_set_private_key(
     cfg: *mut binance_config,
@@ -238,7 +248,9 @@ pub extern "C" fn binance_config_set_private_key(
 }
 
 /// Same as binance_config_set_private_key, reading the PEM from the file at
-/// `path` (read now).
+/// `path` (borrowed for the call; the file is read now, and its bytes are
+/// wiped after parsing).
+/// Thread safety: one thread at a time per `cfg`.
 #[no_mangle]
 pub extern "C" fn binance_config_set_private_key_file(
     cfg: *mut binance_config,
@@ -282,6 +294,7 @@ pub extern "C" fn binance_config_set_signer(
 /// Ownership: `user_data` is passed to `log` as is; it must stay valid while
 /// any client built from this config lives.
 /// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg`.
+/// Thread safety: one thread at a time per `cfg`.
 #[no_mangle]
 pub extern "C" fn binance_config_set_logger(
     cfg: *mut binance_config,

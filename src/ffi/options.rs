@@ -13,12 +13,14 @@ pub struct binance_call_options {
 ///
 /// Ownership: the caller owns the result and frees it with
 /// binance_call_options_free. Returns NULL only on an internal error.
+/// Thread safety: any thread.
 #[no_mangle]
 pub extern "C" fn binance_call_options_new() -> *mut binance_call_options {
     new_handle::<CallOptions, _>()
 }
 
 /// Frees options. NULL: accepted, does nothing.
+/// Thread safety: only after every call given `opts` has returned.
 #[no_mangle]
 pub extern "C" fn binance_call_options_free(opts: *mut binance_call_options) {
     free_handle::<CallOptions, _>(opts)
@@ -28,6 +30,7 @@ pub extern "C" fn binance_call_options_free(opts: *mut binance_call_options) {
 ///
 /// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `opts` or
 /// a value outside 1..=60000.
+/// Thread safety: one thread at a time per `opts`, and not while a call reads it.
 #[no_mangle]
 pub extern "C" fn binance_call_options_set_recv_window(opts: *mut binance_call_options, ms: i64) -> binance_status {
     guard(|| binance_status::of_setting(&try_mut!(opts, CallOptions).set_recv_window(ms)))
@@ -38,6 +41,7 @@ pub extern "C" fn binance_call_options_set_recv_window(opts: *mut binance_call_o
 ///
 /// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `opts` or
 /// a value outside 1..=600000.
+/// Thread safety: one thread at a time per `opts`, and not while a call reads it.
 #[no_mangle]
 pub extern "C" fn binance_call_options_set_timeout(opts: *mut binance_call_options, total_ms: i64) -> binance_status {
     guard(|| binance_status::of_setting(&try_mut!(opts, CallOptions).set_total_timeout(total_ms)))

@@ -84,6 +84,7 @@ pub extern "C" fn binance_result_new() -> *mut binance_result {
 /// Frees a result object; strings read from it become invalid.
 ///
 /// NULL: accepted, does nothing.
+/// Thread safety: not while a call is filling `result`.
 #[no_mangle]
 pub extern "C" fn binance_result_free(result: *mut binance_result) {
     free_handle::<CallDetail, _>(result)
@@ -103,12 +104,14 @@ fn read_text(result: *const binance_result, field: impl FnOnce(&CallDetail) -> &
 
 /// The status of the last call that used `result` (the same value that call
 /// returned). NULL `result`: BINANCE_ERR_INVALID_ARGUMENT.
+/// Thread safety: one thread at a time per `result`, not while a call fills it.
 #[no_mangle]
 pub extern "C" fn binance_result_status(result: *const binance_result) -> binance_status {
     read(result, binance_status::BINANCE_ERR_INVALID_ARGUMENT, |d| d.status)
 }
 
 /// The HTTP status of the answer; 0 when no answer arrived (or NULL `result`).
+/// Thread safety: one thread at a time per `result`, not while a call fills it.
 #[no_mangle]
 pub extern "C" fn binance_result_http_status(result: *const binance_result) -> i32 {
     read(result, 0, |d| i32::from(d.http_status))
@@ -116,6 +119,7 @@ pub extern "C" fn binance_result_http_status(result: *const binance_result) -> i
 
 /// The exchange's error `code` (e.g. -20124); 0 when the answer carried none
 /// (or NULL `result`).
+/// Thread safety: one thread at a time per `result`, not while a call fills it.
 #[no_mangle]
 pub extern "C" fn binance_result_exchange_code(result: *const binance_result) -> i64 {
     read(result, 0, |d| d.exchange_code)
@@ -125,6 +129,7 @@ pub extern "C" fn binance_result_exchange_code(result: *const binance_result) ->
 ///
 /// Ownership: borrowed from `result`, valid until it is passed to another
 /// call or freed. Never NULL ("" for a NULL `result`).
+/// Thread safety: one thread at a time per `result`, not while a call fills it.
 #[no_mangle]
 pub extern "C" fn binance_result_exchange_msg(result: *const binance_result) -> *const c_char {
     read_text(result, |d| &d.exchange_msg)
@@ -136,6 +141,7 @@ pub extern "C" fn binance_result_exchange_msg(result: *const binance_result) -> 
 ///
 /// Ownership: borrowed from `result`, valid until it is passed to another
 /// call or freed. Never NULL ("" for a NULL `result`).
+/// Thread safety: one thread at a time per `result`, not while a call fills it.
 #[no_mangle]
 pub extern "C" fn binance_result_message(result: *const binance_result) -> *const c_char {
     read_text(result, |d| &d.message)
@@ -143,6 +149,7 @@ pub extern "C" fn binance_result_message(result: *const binance_result) -> *cons
 
 /// The Retry-After header in seconds (sent with 429 and 418); -1 when absent
 /// or not a number of seconds (an HTTP date, a negative value).
+/// Thread safety: one thread at a time per `result`, not while a call fills it.
 #[no_mangle]
 pub extern "C" fn binance_result_retry_after_s(result: *const binance_result) -> i64 {
     read(result, -1, |d| d.retry_after_s)
@@ -150,6 +157,7 @@ pub extern "C" fn binance_result_retry_after_s(result: *const binance_result) ->
 
 /// The X-SAPI-USED-IP-WEIGHT-1M header (request weight used by this IP in
 /// the current minute); -1 when absent.
+/// Thread safety: one thread at a time per `result`, not while a call fills it.
 #[no_mangle]
 pub extern "C" fn binance_result_used_weight_ip_1m(result: *const binance_result) -> i64 {
     read(result, -1, |d| d.used_weight_ip_1m)
@@ -157,6 +165,7 @@ pub extern "C" fn binance_result_used_weight_ip_1m(result: *const binance_result
 
 /// The X-SAPI-USED-UID-WEIGHT-1M header (weight used by this account in the
 /// current minute); -1 when absent.
+/// Thread safety: one thread at a time per `result`, not while a call fills it.
 #[no_mangle]
 pub extern "C" fn binance_result_used_weight_uid_1m(result: *const binance_result) -> i64 {
     read(result, -1, |d| d.used_weight_uid_1m)
@@ -166,6 +175,7 @@ pub extern "C" fn binance_result_used_weight_uid_1m(result: *const binance_resul
 /// nothing was sent (bad input), 1 normally, more after retries of
 /// attempts that provably did not execute (not sent, or -1021 followed by a
 /// clock resync). 0 for a NULL `result`.
+/// Thread safety: one thread at a time per `result`, not while a call fills it.
 #[no_mangle]
 pub extern "C" fn binance_result_attempts(result: *const binance_result) -> i32 {
     read(result, 0, |d| i32::try_from(d.attempts).unwrap_or(i32::MAX))
