@@ -16,7 +16,7 @@ CPP_SIM_FLAGS = --quiet --open-ids 14511,3001,1000-1079,9007199254740993,9223372
 
 EXTRA_TESTS += dl-test cpp-test py-test install-test snippet-test
 
-.PHONY: dl-test cpp-test py-test install-test snippet-test install
+.PHONY: dl-test cpp-test py-test install-test snippet-test install uninstall
 
 # --- bindings/c: the dlopen loader ------------------------------------------
 DL_SRC = bindings/c/binance_algo_dl.c bindings/c/binance_algo_dl.h include/binance_algo.h
@@ -76,7 +76,24 @@ INSTALL_CMAKE = $(INSTALL_LIB)/cmake/binance_algo
 FILL = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(PKG_VERSION)|g' \
   -e 's|@MAJOR@|$(patsubst libbinance_algo.so.%,%,$(SONAME))|g'
 
-install: build
+# What install and uninstall write, relative to the prefix's lib/ and include/.
+INSTALLED_LIB = libbinance_algo.so.$(PKG_VERSION) $(SONAME) libbinance_algo.so libbinance_algo.a \
+  pkgconfig/binance_algo.pc cmake/binance_algo/binance_algoConfig.cmake \
+  cmake/binance_algo/binance_algoConfigVersion.cmake
+INSTALLED_INCLUDE = binance_algo.h binance_algo.hpp
+
+# Paths go unquoted through the recipes below: refuse a space up front
+# rather than scatter files.
+no_space_in_prefix = @case '$(DESTDIR)$(PREFIX)' in *' '*) \
+  echo "make $@: PREFIX and DESTDIR may not contain spaces" >&2; exit 2;; esac
+
+# Built only when missing: `make build` as yourself, then `sudo make install`,
+# needs no cargo on root's PATH and writes nothing as root into target/.
+$(LIB):
+	$(MAKE) build
+
+install: $(LIB)
+	$(no_space_in_prefix)
 	install -d $(INSTALL_LIB)/pkgconfig $(INSTALL_CMAKE) $(INSTALL_INCLUDE)
 	install -m 755 $(LIB) $(INSTALL_LIB)/libbinance_algo.so.$(PKG_VERSION)
 	ln -sf libbinance_algo.so.$(PKG_VERSION) $(INSTALL_LIB)/$(SONAME)
@@ -86,6 +103,11 @@ install: build
 	$(FILL) packaging/binance_algo.pc.in >$(INSTALL_LIB)/pkgconfig/binance_algo.pc
 	$(FILL) packaging/binance_algoConfig.cmake.in >$(INSTALL_CMAKE)/binance_algoConfig.cmake
 	$(FILL) packaging/binance_algoConfigVersion.cmake.in >$(INSTALL_CMAKE)/binance_algoConfigVersion.cmake
+
+uninstall:
+	$(no_space_in_prefix)
+	rm -f $(addprefix $(INSTALL_LIB)/,$(INSTALLED_LIB)) $(addprefix $(INSTALL_INCLUDE)/,$(INSTALLED_INCLUDE))
+	-rmdir $(INSTALL_CMAKE) 2>/dev/null
 
 install-test: build
 	MAKE="$(MAKE)" scripts/test-install.sh

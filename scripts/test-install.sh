@@ -105,5 +105,16 @@ else
     echo "install-test: cmake not found; CMake package not tested" >&2
 fi
 
+cd "$repo" || exit 1
+# Installed over, then removed: every file goes, and the prefix's own
+# directories stay.
+check "make install again over it" $make -s install PREFIX="$prefix"
+check "make uninstall" $make -s uninstall PREFIX="$prefix"
+check "nothing left but directories" test -z "$(find "$prefix" ! -type d)"
+# sudo's PATH has no cargo: once built, install must not need it.
+check "install after a build needs no cargo" env PATH=/usr/bin:/bin $make -s install PREFIX="$tmp/no-cargo"
+check "a PREFIX with a space is refused" sh -c "! $make -s install PREFIX='$tmp/with space' 2>/dev/null"
+check "and nothing was written for it" test ! -e "$tmp/with" -a ! -e "$tmp/with space" -a ! -e space
+
 echo "install-test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
