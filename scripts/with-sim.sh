@@ -6,7 +6,7 @@
 # stops the simulator however COMMAND ends. Exits with COMMAND's status.
 set -euo pipefail
 
-sim=${BINANCE_SIM:-target/release/binance-algo-sim}
+sim=${BINANCE_SIM:-$(cd "$(dirname "$0")/.." && pwd)/target/release/binance-algo-sim}
 sim_args=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do sim_args+=("$1"); shift; done
 [ $# -gt 1 ] || { echo "usage: $0 [SIM FLAGS...] -- COMMAND..." >&2; exit 2; }
