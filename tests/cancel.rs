@@ -82,11 +82,17 @@ fn ids_beyond_two_to_the_53_are_exact() {
 
 #[test]
 fn recv_window_is_sent_when_configured() {
-    let sim = sim(&[1, 2], vec![]);
+    // The server's clock 10 s ahead and no sync: our timestamps are 10 s old,
+    // outside Binance's default 5000 ms window, inside a 60000 ms one.
+    let sim = sim(&[1], vec![]);
+    sim.set_clock_offset_ms(10_000);
     let mut cfg = config(&sim);
-    assert_eq!(Client::new(&cfg).unwrap().cancel(1).kind, Kind::Ok);
+    cfg.set_clock_sync(false);
+    let out = Client::new(&cfg).unwrap().cancel(1);
+    assert_eq!((out.kind, out.exchange_code), (Kind::Rejected, -1021), "{}", out.message);
     cfg.set_recv_window(60_000).unwrap();
-    assert_eq!(Client::new(&cfg).unwrap().cancel(2).kind, Kind::Ok);
+    let out = Client::new(&cfg).unwrap().cancel(1);
+    assert_eq!(out.kind, Kind::Ok, "the exchange saw recvWindow=60000: {}", out.message);
 }
 
 #[test]

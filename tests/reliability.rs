@@ -272,32 +272,37 @@ fn a_slow_signer_leaves_the_request_only_what_is_left_of_the_total() {
     assert!(out.message.contains("timed out"), "{}", out.message);
 }
 
-/// A server on our own clock whose `GET /api/v3/time` answers at once,
-/// except the first request on its second connection, answered after 2 s.
-fn time_server_with_one_slow_answer() -> String {
+/// A local server that answers each request (the request line, the
+/// connection's number, the request's number on it) with `answer`'s status
+/// line and JSON body, after `answer`'s pause. Every thread it starts ends
+/// when its connection does.
+fn scripted_server(
+    answer: impl Fn(&str, usize, usize) -> (&'static str, String, Duration) + Send + Sync + 'static,
+) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
+    let answer = Arc::new(answer);
     std::thread::spawn(move || {
-        for (n, stream) in listener.incoming().take(8).enumerate() {
-            let Ok(stream) = stream else { return };
+        for (conn, stream) in listener.incoming().take(64).enumerate() {
+            let (Ok(stream), answer) = (stream, answer.clone()) else { return };
             std::thread::spawn(move || {
                 use std::io::{BufRead, BufReader, Write};
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 for request in 0.. {
-                    let mut line = String::new();
+                    let (mut first, mut line) = (String::new(), String::new());
                     while reader.read_line(&mut line).is_ok_and(|len| len > 0) && line != "\r\n" {
+                        if first.is_empty() {
+                            first = line.clone();
+                        }
                         line.clear();
                     }
                     if line != "\r\n" {
                         return; // closed
                     }
-                    if n == 1 && request == 0 {
-                        std::thread::sleep(Duration::from_secs(2));
-                    }
-                    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
-                    let body = format!("{{\"serverTime\":{now}}}");
-                    let answer = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len());
-                    if (&stream).write_all(answer.as_bytes()).is_err() {
+                    let (status, body, pause) = answer(&first, conn, request);
+                    std::thread::sleep(pause);
+                    let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n", body.len());
+                    if (&stream).write_all(format!("{head}{body}").as_bytes()).is_err() {
                         return;
                     }
                 }
@@ -307,9 +312,19 @@ fn time_server_with_one_slow_answer() -> String {
     url
 }
 
+fn server_time_now() -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
+    format!("{{\"serverTime\":{now}}}")
+}
+
 #[test]
 fn warming_several_connections_measures_the_offset_unskewed_by_the_slowest() {
-    let client = Client::new(&config(&time_server_with_one_slow_answer())).unwrap();
+    // Our own clock; the first request on the second connection answers 2 s late.
+    let url = scripted_server(|_, conn, request| {
+        let pause = if (conn, request) == (1, 0) { Duration::from_secs(2) } else { Duration::ZERO };
+        ("200 OK", server_time_now(), pause)
+    });
+    let client = Client::new(&config(&url)).unwrap();
     let out = client.warm(2);
     assert_eq!(out.kind, Kind::Ok, "{}", out.message);
     // The same clock on both sides: a held probe's 2 s would show as about 1 s.
@@ -320,21 +335,8 @@ fn warming_several_connections_measures_the_offset_unskewed_by_the_slowest() {
 #[test]
 fn a_success_naming_another_order_is_not_taken_for_this_one() {
     // A server (or middlebox) stuck one answer behind: every answer is 1000's.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        use std::io::{BufRead, BufReader, Write};
-        let Ok((stream, _)) = listener.accept() else { return };
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut line = String::new();
-        while reader.read_line(&mut line).is_ok_and(|len| len > 0) {
-            if line == "\r\n" {
-                let body = r#"{"algoId":1000,"success":true,"code":0,"msg":"OK"}"#;
-                let answer = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len());
-                let _ = (&stream).write_all(answer.as_bytes());
-            }
-            line.clear();
-        }
+    let url = scripted_server(|_, _, _| {
+        ("200 OK", r#"{"algoId":1000,"success":true,"code":0,"msg":"OK"}"#.to_owned(), Duration::ZERO)
     });
     let mut cfg = config(&url);
     cfg.set_clock_sync(false);
@@ -343,4 +345,35 @@ fn a_success_naming_another_order_is_not_taken_for_this_one() {
     let out = client.cancel(1001);
     assert_eq!((out.kind, out.attempts), (Kind::UnknownOutcome, 1), "{}", out.message);
     assert!(out.message.contains("another order (algoId 1000)"), "{}", out.message);
+}
+
+#[test]
+fn a_1021_is_resent_once_and_only_after_a_successful_resync() {
+    // Every cancel gets -1021; the clock answers, or (second server) fails.
+    for (time_status, synced, want_cancels) in
+        [("200 OK", Kind::Ok, 2), ("500 Internal Server Error", Kind::UnknownOutcome, 1)]
+    {
+        let cancels = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = cancels.clone();
+        let url = scripted_server(move |request_line, _, _| {
+            if request_line.starts_with("DELETE ") {
+                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                (
+                    "400 Bad Request",
+                    r#"{"code":-1021,"msg":"Timestamp outside of the recvWindow."}"#.to_owned(),
+                    Duration::ZERO,
+                )
+            } else {
+                (time_status, server_time_now(), Duration::ZERO)
+            }
+        });
+        let mut cfg = config(&url);
+        cfg.set_clock_sync(true);
+        let client = Client::new(&cfg).unwrap();
+        assert_eq!(client.sync_now().kind, synced, "{time_status}");
+        let out = client.cancel(1);
+        assert_eq!((out.kind, out.exchange_code), (Kind::Rejected, -1021), "{time_status}: {}", out.message);
+        assert_eq!(cancels.load(std::sync::atomic::Ordering::SeqCst), want_cancels, "{time_status}");
+        assert_eq!(out.attempts as usize, want_cancels, "{time_status}");
+    }
 }

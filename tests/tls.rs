@@ -29,6 +29,11 @@ fn openssl(dir: &Path, args: &[&str]) {
 
 /// A CA and a localhost leaf it signed, plus an unrelated CA.
 fn certificates(name: &str) -> PathBuf {
+    certificates_for(name, "DNS:localhost,IP:127.0.0.1")
+}
+
+/// The same, with the leaf's subjectAltName `san`.
+fn certificates_for(name: &str, san: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("binance_algo_tls_{name}_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"];
@@ -42,8 +47,7 @@ fn certificates(name: &str) -> PathBuf {
     let mut args = vec!["req", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=localhost"];
     args.extend(ec);
     openssl(&dir, &args);
-    std::fs::write(dir.join("leaf.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
-        .unwrap();
+    std::fs::write(dir.join("leaf.ext"), format!("subjectAltName={san}\nextendedKeyUsage=serverAuth\n")).unwrap();
     openssl(
         &dir,
         &[
@@ -164,5 +168,23 @@ fn an_untrusted_certificate_is_refused_before_sending() {
     let mut cfg = config(&url);
     cfg.set_ca_file(dir.join("other-ca.pem").to_str().unwrap()).unwrap();
     assert_eq!(Client::new(&cfg).unwrap().cancel(1).kind, Kind::Transport);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_trusted_certificate_for_another_name_is_refused_before_sending() {
+    let dir = certificates_for("name", "DNS:other.example");
+    let (port, _) = serve(&dir);
+    for host in ["localhost", "127.0.0.1"] {
+        let mut cfg = config(&format!("https://{host}:{port}"));
+        cfg.set_ca_file(dir.join("ca.pem").to_str().unwrap()).unwrap();
+        let out = Client::new(&cfg).unwrap().cancel(1);
+        assert_eq!((out.kind, out.http_status), (Kind::Transport, 0), "{host}: {}", out.message);
+        assert!(
+            out.message.contains("not sent") && out.message.to_lowercase().contains("certificate"),
+            "{}",
+            out.message
+        );
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }

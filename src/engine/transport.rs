@@ -461,6 +461,32 @@ mod tests {
     }
 
     #[test]
+    fn the_body_cap_is_one_mib_exactly() {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for (stream, len) in listener.incoming().zip([BODY_CAP_BYTES, BODY_CAP_BYTES + 1]) {
+                let stream = stream.unwrap();
+                let mut line = String::new();
+                let mut reader = BufReader::new(&stream);
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let body = vec![b' '; len as usize];
+                let _ = write!(&stream, "HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n");
+                let _ = (&stream).write_all(&body);
+            }
+        });
+        let http = Http::new(&Config::default());
+        let url = format!("http://127.0.0.1:{port}/x");
+        let at_cap = http.send(Method::Get, url.clone(), None, None, None).unwrap();
+        assert_eq!(at_cap.body.map(|b| b.len() as u64), Ok(BODY_CAP_BYTES));
+        let over = http.send(Method::Get, url, None, None, None).unwrap();
+        assert_eq!(over.body, Err(BodyProblem::TooLarge { cap: BODY_CAP_BYTES }));
+    }
+
+    #[test]
     fn unknown_host_is_not_sent() {
         let http = Http::new(&Config::default());
         let err = http

@@ -452,8 +452,9 @@ def test_presign(client):
 def test_errors_pickle_and_surrogates_are_refused(client):
     import pickle
 
+    assert client.cancel(2052).ok
     with pytest.raises(binance_algo.Rejected) as e:
-        client.cancel(2016)  # cancelled above: -20124
+        client.cancel(2052)  # cancelled just now: -20124
     copy = pickle.loads(pickle.dumps(e.value))
     assert (type(copy), copy.code, copy.result, str(copy)) == (binance_algo.Rejected, -20124, e.value.result, str(e.value))
     with pytest.raises(binance_algo.InvalidArgument) as e:
