@@ -102,10 +102,13 @@ fn wrong_credentials_are_rejected() {
     cfg.set_api_key("someone-else").unwrap();
     let out = Client::new(&cfg).unwrap().cancel(1);
     assert_eq!((out.kind, out.http_status, out.exchange_code), (Kind::Rejected, 401, -2015));
+    // An unknown key counts against the IP only: the two weights are not mixed up.
+    assert_eq!((out.used_weight_ip_1m, out.used_weight_uid_1m), (Some(1), None));
     let mut cfg = config(&sim);
     cfg.set_secret_key("wrong-secret").unwrap();
     let out = Client::new(&cfg).unwrap().cancel(1);
     assert_eq!((out.kind, out.http_status, out.exchange_code), (Kind::Rejected, 400, -1022));
+    assert_eq!((out.used_weight_ip_1m, out.used_weight_uid_1m), (Some(2), Some(1)));
     no_secrets(&out);
     assert!(sim.is_open(1), "a rejected cancel must not cancel");
 }

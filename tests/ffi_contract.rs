@@ -102,6 +102,7 @@ fn client_new_needs_both_keys_and_clears_its_out_param() {
     assert!(out.is_null(), "out_client not cleared");
     let cfg = binance_config_new();
     assert_eq!(binance_client_new(cfg, null_mut()), BINANCE_ERR_INVALID_ARGUMENT);
+    assert_eq!(text(binance_config_last_error(cfg)), "out_client is NULL");
     out = 0x1 as *mut _;
     assert_eq!(binance_client_new(cfg, &mut out), BINANCE_ERR_INVALID_ARGUMENT);
     assert!(out.is_null());

@@ -30,6 +30,11 @@ pub extern "C" fn binance_client_new(
     out_client: *mut *mut binance_client,
 ) -> binance_status {
     guard(|| {
+        // Said in the config's last error too, like every other refusal.
+        // SAFETY: NULL or a live config from binance_config_new.
+        if let (true, Some(handle)) = (out_client.is_null(), unsafe { cfg.cast::<ConfigHandle>().as_ref() }) {
+            return handle.record(Err("out_client is NULL".to_owned()));
+        }
         let out = try_out!(out_client);
         let handle = try_ref!(cfg, ConfigHandle);
         match Client::new(&handle.config) {
