@@ -10,7 +10,7 @@ WITH_SIM = scripts/with-sim.sh
 
 # The simulator's state for the C tests: open ids and scripted faults
 # (tests/c/test_cancel.c relies on each of them).
-C_SIM_FLAGS = --quiet --open-ids 14511,3001,3003,3004,1000-1079,2010,2020,9007199254740993,9223372036854775807 \
+C_SIM_FLAGS = --quiet --open-ids 14511,3001,3003-3007,1000-1079,2010,2020,9007199254740993,9223372036854775807 \
   --open-client-ids c-1 \
   --fault 4290=429:30 --fault 4180=418:120 --fault 4040=404html --fault 5000=500 \
   --fault 5030=503 --fault 5020=502html --fault 2000=html200 --fault 2010=truncated \

@@ -377,3 +377,19 @@ fn a_1021_is_resent_once_and_only_after_a_successful_resync() {
         assert_eq!(out.attempts as usize, want_cancels, "{time_status}");
     }
 }
+
+#[test]
+fn a_redirect_is_an_answer_never_followed() {
+    let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = requests.clone();
+    let url = scripted_server(move |_, _, _| {
+        seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        // A Location back to this very server: following it would be a resend.
+        ("307 Temporary Redirect\r\nLocation: /sapi/v1/algo/futures/order", String::new(), Duration::ZERO)
+    });
+    let mut cfg = config(&url);
+    cfg.set_clock_sync(false);
+    let out = Client::new(&cfg).unwrap().cancel(1);
+    assert_eq!((out.kind, out.http_status, out.attempts), (Kind::UnknownOutcome, 307, 1), "{}", out.message);
+    assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 1, "the redirect was followed");
+}

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "binance_algo.h"
@@ -327,6 +328,33 @@ static void test_threads(binance_client *c) {
     }
 }
 
+/* README, fork(): the child makes its own client (it may free the inherited
+ * one), and the parent's client is unaffected, kept-alive connection included. */
+static void test_fork(binance_client *c, binance_result *d) {
+    expect(c, 3005, BINANCE_OK, 200, 1, d); /* a pooled connection to share */
+    fflush(NULL);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        binance_client_free(c);
+        binance_config *cfg = binance_config_new();
+        binance_client *own = NULL;
+        char *json = NULL;
+        int ok = cfg && binance_config_set_api_key(cfg, key) == BINANCE_OK &&
+                 binance_config_set_secret_key(cfg, secret) == BINANCE_OK &&
+                 binance_config_set_base_url(cfg, url) == BINANCE_OK && binance_client_new(cfg, &own) == BINANCE_OK &&
+                 binance_cancel_algo_order(own, 3006, &json) == BINANCE_OK;
+        binance_string_free(json);
+        binance_client_free(own);
+        binance_config_free(cfg);
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    expect(c, 3007, BINANCE_OK, 200, 1, d);
+}
+
 int main(void) {
     url = getenv("BINANCE_BASE_URL");
     key = getenv("BINANCE_API_KEY");
@@ -346,6 +374,7 @@ int main(void) {
     test_clock(c, d);
     test_features(d);
     test_threads(c);
+    test_fork(c, d);
     binance_result_free(d);
     binance_client_free(c);
     return check_summary("c-tests");

@@ -331,6 +331,23 @@ def _run(args, **env):
     )
 
 
+def test_no_proxy_is_taken_from_the_environment(sim_url):
+    # README: "No proxy is taken from the environment": a dead proxy in every
+    # variable a client might read changes nothing.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    proxies = {name: dead for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")}
+    script = f"""
+import binance_algo
+with binance_algo.Client({KEY!r}, {SECRET!r}, base_url={sim_url!r}) as c:
+    print(c.try_cancel(2053).status.name)
+"""
+    r = _run(["-c", script], PYTHONPATH=str(ROOT / "bindings" / "python"), NO_PROXY="", no_proxy="", **proxies)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["BINANCE_OK"]
+
+
 def test_example(sim_url):
     env = dict(BINANCE_API_KEY=KEY, BINANCE_SECRET_KEY=SECRET, BINANCE_BASE_URL=sim_url)
     example = str(ROOT / "examples" / "cancel.py")
