@@ -348,6 +348,21 @@ with binance_algo.Client({KEY!r}, {SECRET!r}, base_url={sim_url!r}) as c:
     assert r.stdout.split() == ["BINANCE_OK"]
 
 
+def test_a_copy_of_the_package_never_looks_in_an_unrelated_target_dir(tmp_path):
+    # Copied to tmp/site/binance_algo: tmp/target/release is not ours to load.
+    import shutil
+
+    copy = tmp_path / "site" / "binance_algo"
+    shutil.copytree(ROOT / "bindings" / "python" / "binance_algo", copy)
+    script = "from binance_algo import _native; print(*_native.candidates(), sep=chr(10))"
+    # Importing the package loads the library: the dynamic loader finds ours.
+    lib_dir = str(ROOT / "target" / "release")
+    r = _run(["-c", script], PYTHONPATH=str(copy.parent), BINANCE_ALGO_LIB="", LD_LIBRARY_PATH=lib_dir)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [str(copy / _native.SONAME), _native.SONAME]
+    assert str(ROOT / "target") in " ".join(_native.candidates())  # the tree's own package does look there
+
+
 def test_example(sim_url):
     env = dict(BINANCE_API_KEY=KEY, BINANCE_SECRET_KEY=SECRET, BINANCE_BASE_URL=sim_url)
     example = str(ROOT / "examples" / "cancel.py")

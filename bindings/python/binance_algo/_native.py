@@ -95,13 +95,18 @@ _SIGNATURES = {
 
 def candidates() -> list[str]:
     """Where to look: $BINANCE_ALGO_LIB alone when set; else next to this
-    package, the source tree's target/release, then the soname through the
-    dynamic loader's search (LD_LIBRARY_PATH, ld.so.cache)."""
+    package, the source tree's target/release (only when this package is
+    that tree's bindings/python/binance_algo, not a copy elsewhere), then
+    the soname through the dynamic loader's search (LD_LIBRARY_PATH,
+    ld.so.cache)."""
     explicit = os.environ.get("BINANCE_ALGO_LIB")
     if explicit:
         return [explicit]
     here = Path(__file__).resolve().parent
-    return [str(here / SONAME), str(here.parents[2] / "target" / "release" / SONAME), SONAME]
+    tree = here.parents[2]
+    in_tree = here.parts[-3:] == ("bindings", "python", "binance_algo") and (tree / "Cargo.toml").is_file()
+    built = [str(tree / "target" / "release" / SONAME)] if in_tree else []
+    return [str(here / SONAME), *built, SONAME]
 
 
 def _declare(lib: ctypes.CDLL, path: str) -> ctypes.CDLL:
