@@ -208,13 +208,13 @@ impl Client {
             })
         };
         let ok = samples.iter().filter(|s| s.is_ok()).count();
-        // A partial warm reports its first failure, a refusal or rate limit included.
-        let failed = samples.iter().find_map(|s| s.as_ref().err());
         if ok == 0 {
-            let mut out = failed.map_or_else(internal, |out| (**out).clone());
+            let mut out = samples.into_iter().find_map(Result::err).map_or_else(internal, |out| *out);
             out.message = format!("warmed 0 of {connections} connections: GET {TIME_PATH}: {}", out.message);
             return out;
         }
+        // A partial warm reports its first failure, a refusal or rate limit included.
+        let failed = samples.iter().find_map(|s| s.as_ref().err());
         let mut message = format!("warmed {ok} of {connections} connections");
         if self.clock_sync {
             // A held probe's round trip includes its wait for the others, so

@@ -185,10 +185,12 @@ const MAX_URL_BYTES: usize = 2048;
 fn check_base_url(url: &str) -> Result<String, Invalid> {
     // An '@' may follow a password: such a URL is never quoted back, nor is
     // one too long to be a base URL.
-    let shown = match url {
-        _ if url.contains('@') => "(not shown: it holds an '@')".to_owned(),
-        _ if url.len() > MAX_URL_BYTES => format!("(not shown: {} bytes)", url.len()),
-        _ => format!("{url:?}"),
+    let shown = if url.contains('@') {
+        "(not shown: it holds an '@')".to_owned()
+    } else if url.len() > MAX_URL_BYTES {
+        format!("(not shown: {} bytes)", url.len())
+    } else {
+        format!("{url:?}")
     };
     let bad = |why: &str| Err(format!("base URL {shown} is unusable: {why}"));
     if url.is_empty() || url.len() > MAX_URL_BYTES || !url.bytes().all(|b| b.is_ascii_graphic()) {
