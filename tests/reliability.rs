@@ -379,6 +379,31 @@ fn a_1021_is_resent_once_and_only_after_a_successful_resync() {
 }
 
 #[test]
+fn a_1021_is_not_resent_when_less_time_is_left_than_it_took() {
+    // -1021 after 400 ms, within a 700 ms call: a resend would time out and
+    // turn "not executed" into an unknown outcome.
+    let cancels = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = cancels.clone();
+    let url = scripted_server(move |request_line, _, _| {
+        if request_line.starts_with("DELETE ") {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let body = r#"{"code":-1021,"msg":"Timestamp outside of the recvWindow."}"#.to_owned();
+            ("400 Bad Request", body, Duration::from_millis(400))
+        } else {
+            ("200 OK", server_time_now(), Duration::ZERO)
+        }
+    });
+    let mut cfg = config(&url);
+    cfg.set_timeouts(700, 700).unwrap();
+    let client = Client::new(&cfg).unwrap();
+    assert_eq!(client.sync_now().kind, Kind::Ok);
+    let out = client.cancel(1);
+    assert_eq!((out.kind, out.exchange_code, out.attempts), (Kind::Rejected, -1021, 1), "{}", out.message);
+    assert!(out.message.contains("not resent"), "{}", out.message);
+    assert_eq!(cancels.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[test]
 fn a_redirect_is_an_answer_never_followed() {
     let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let seen = requests.clone();

@@ -110,7 +110,8 @@ impl Client {
 
     /// Cancels one algo order within the total timeout. Resends only what
     /// provably did not execute: a request that never left (up to
-    /// `max_retries` more times) and, once, a -1021 after a clock resync.
+    /// `max_retries` more times) and, once, a -1021 after a clock resync,
+    /// when what is left of the time is no less than that attempt took.
     /// Every attempt is signed with a fresh timestamp.
     pub fn cancel_with(&self, order: OrderRef<'_>, opts: &CallOptions) -> Outcome {
         if let Err(why) = order.validate() {
@@ -128,7 +129,9 @@ impl Client {
         let mut resynced = false;
         let mut attempt = 1;
         loop {
+            let sent = Instant::now();
             let (mut out, made) = self.send_cancel(order, opts, attempt, deadline, shares_deadline);
+            let round_trip = sent.elapsed();
             if !made {
                 out.attempts = attempt - 1;
                 if attempt > 1 {
@@ -143,7 +146,14 @@ impl Client {
                 Kind::Transport => attempt <= self.max_retries,
                 Kind::Rejected if out.exchange_code == CODE_TIMESTAMP && self.clock_sync && !resynced => {
                     resynced = true;
-                    self.sync_clock(deadline, false).is_ok()
+                    // A resend that cannot be answered in time would turn a
+                    // certain "not executed" into an unknown outcome.
+                    let synced = self.sync_clock(deadline, false).is_ok();
+                    let in_time = deadline.saturating_duration_since(Instant::now()) >= round_trip;
+                    if synced && !in_time {
+                        out.message.push_str(" [not resent after the clock resync: less time is left than it took]");
+                    }
+                    synced && in_time
                 }
                 _ => false,
             };
