@@ -348,6 +348,26 @@ fn a_success_naming_another_order_is_not_taken_for_this_one() {
 }
 
 #[test]
+fn after_a_stray_answer_the_connection_is_not_reused() {
+    // The first connection answers each request with the previous one's
+    // answer; later connections answer right.
+    let previous = Arc::new(std::sync::Mutex::new(None::<String>));
+    let url = scripted_server(move |request_line, conn, _| {
+        let id = request_line.split("algoId=").nth(1).and_then(|rest| rest.split('&').next()).unwrap().to_owned();
+        let named = if conn == 0 { previous.lock().unwrap().replace(id.clone()).unwrap_or(id) } else { id };
+        ("200 OK", format!(r#"{{"algoId":{named},"success":true,"code":0,"msg":"OK"}}"#), Duration::ZERO)
+    });
+    let mut cfg = config(&url);
+    cfg.set_clock_sync(false);
+    let client = Client::new(&cfg).unwrap();
+    assert_eq!(client.cancel(1000).kind, Kind::Ok);
+    let stray = client.cancel(1001);
+    assert_eq!(stray.kind, Kind::UnknownOutcome, "{}", stray.message);
+    let out = client.cancel(1002);
+    assert_eq!(out.kind, Kind::Ok, "answered on the shifted connection: {}", out.message);
+}
+
+#[test]
 fn a_1021_is_resent_once_and_only_after_a_successful_resync() {
     // Every cancel gets -1021; the clock answers, or (second server) fails.
     for (time_status, synced, want_cancels) in

@@ -96,6 +96,7 @@ pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
             _ => Kind::UnknownOutcome,
         }
     };
+    out.stray = other_order.is_some();
     out.message = match other_order {
         Some(named) if out.kind == Kind::UnknownOutcome => {
             format!("an answer for another order ({named}): a stray or late answer, not this request's; {MAY_HAVE_RUN}")

@@ -302,7 +302,13 @@ impl Client {
         } else {
             let sent = self.http.send(Method::Delete, url, Some(self.api_key.expose()), budget, None);
             let out = match sent {
-                Ok(answer) => classify(answer, Some(order)),
+                Ok(answer) => {
+                    let out = classify(answer, Some(order));
+                    if out.stray {
+                        self.http.retire_connections();
+                    }
+                    out
+                }
                 Err(Failure::NotSent(cause)) => {
                     Outcome::without_answer(Kind::Transport, format!("request not sent ({cause}); safe to retry"))
                 }

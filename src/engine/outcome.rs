@@ -42,6 +42,9 @@ pub struct Outcome {
     /// Requests this call tried to send, each signed afresh; all but the
     /// last were provably not executed.
     pub attempts: u32,
+    /// The answer named another order: a stray or late answer on the
+    /// connection, not this request's.
+    pub stray: bool,
 }
 
 impl Outcome {
@@ -58,6 +61,7 @@ impl Outcome {
             used_weight_ip_1m: None,
             used_weight_uid_1m: None,
             attempts: 0,
+            stray: false,
         }
     }
 }

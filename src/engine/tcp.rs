@@ -13,6 +13,7 @@ use socket2::SockRef;
 use std::io::{self, Read, Write};
 use std::mem::MaybeUninit;
 use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 use std::{cmp, fmt};
@@ -21,9 +22,26 @@ use ureq::unversioned::transport::{Buffers, ConnectionDetails, LazyBuffers, Next
 /// The least time one address gets when several share the connect budget.
 const MIN_PER_ADDRESS: Duration = Duration::from_millis(10);
 
+/// Shared by a pool's connections: `retire_all` has the pool close every
+/// connection opened so far instead of reusing it.
+#[derive(Debug, Clone, Default)]
+pub struct Generations(Arc<AtomicU64>);
+
+impl Generations {
+    pub fn retire_all(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn current(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 pub struct Tcp {
     /// Shared weakly with the ureq Agent, which may shut it down.
     stream: Arc<TcpStream>,
+    generations: Generations,
+    born: u64,
     buffers: LazyBuffers,
     /// The timeouts now set on the socket, in whole milliseconds.
     read_ms: Option<u64>,
@@ -33,8 +51,9 @@ pub struct Tcp {
 }
 
 impl Tcp {
-    fn new(stream: TcpStream, buffers: LazyBuffers) -> Self {
-        Tcp { stream: Arc::new(stream), buffers, read_ms: None, write_ms: None, used: false }
+    fn new(stream: TcpStream, buffers: LazyBuffers, generations: &Generations) -> Self {
+        let (generations, born) = (generations.clone(), generations.current());
+        Tcp { stream: Arc::new(stream), generations, born, buffers, read_ms: None, write_ms: None, used: false }
     }
 }
 
@@ -46,13 +65,13 @@ impl fmt::Debug for Tcp {
 
 /// Connects to the first resolved address that answers, sharing the connect
 /// budget among the addresses still to try.
-pub fn connect(details: &ConnectionDetails) -> Result<Tcp, ureq::Error> {
+pub fn connect(details: &ConnectionDetails, generations: &Generations) -> Result<Tcp, ureq::Error> {
     let stream = first_answering(&details.addrs, details.timeout)?;
     if details.config.no_delay() {
         stream.set_nodelay(true)?;
     }
     let buffers = LazyBuffers::new(details.config.input_buffer_size(), details.config.output_buffer_size());
-    let tcp = Tcp::new(stream, buffers);
+    let tcp = Tcp::new(stream, buffers, generations);
     (details.register_shutdown)(Arc::downgrade(&tcp.stream) as Weak<dyn ShutdownHandle>)?;
     Ok(tcp)
 }
@@ -167,8 +186,9 @@ impl Transport for Tcp {
     /// answer was read, and again when it hands the connection out. Only the
     /// second can see anything new (the server closed it, or sent bytes nobody
     /// asked for, while it sat idle), and it would see all the first could.
+    /// A retired connection is never open.
     fn is_open(&mut self) -> bool {
-        std::mem::take(&mut self.used) || idle_and_open(&self.stream)
+        self.generations.current() == self.born && (std::mem::take(&mut self.used) || idle_and_open(&self.stream))
     }
 }
 
@@ -189,7 +209,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (server, _) = listener.accept().unwrap();
-        (Tcp::new(client, LazyBuffers::new(1024, 1024)), server)
+        (Tcp::new(client, LazyBuffers::new(1024, 1024), &Generations::default()), server)
     }
 
     #[test]

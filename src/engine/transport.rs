@@ -56,6 +56,7 @@ const USED_WEIGHT_UID: HeaderName = HeaderName::from_static("x-sapi-used-uid-wei
 #[derive(Debug)]
 pub struct Http {
     agent: Agent,
+    generations: tcp::Generations,
     connect_timeout: Duration,
     body_cap: u64,
 }
@@ -88,11 +89,17 @@ impl Http {
             .tls_config(tls.build())
             .build();
         let dns = Arc::new(DnsCache::default());
-        let connector =
-            NotSentConnector { tls: RustlsConnector::default(), dns: dns.clone(), connect_timeout: connect };
+        let generations = tcp::Generations::default();
+        let connector = NotSentConnector {
+            tls: RustlsConnector::default(),
+            dns: dns.clone(),
+            generations: generations.clone(),
+            connect_timeout: connect,
+        };
         let resolver = NotSentResolver { inner: lookup, dns };
         Http {
             agent: Agent::with_parts(agent_config, connector, resolver),
+            generations,
             connect_timeout: connect,
             body_cap: BODY_CAP_BYTES,
         }
@@ -146,6 +153,12 @@ impl Http {
             e => BodyProblem::Broken(describe(&e)),
         });
         Ok(Answer { status, body, retry_after_s, used_weight_ip_1m, used_weight_uid_1m })
+    }
+
+    /// Every connection open now is closed instead of reused: after an answer
+    /// that was not its request's, the next may be shifted too.
+    pub fn retire_connections(&self) {
+        self.generations.retire_all();
     }
 }
 
@@ -234,6 +247,7 @@ thread_local! {
 struct NotSentConnector {
     tls: RustlsConnector,
     dns: Arc<DnsCache>,
+    generations: tcp::Generations,
     connect_timeout: Duration,
 }
 
@@ -243,7 +257,8 @@ impl Connector for NotSentConnector {
     fn connect(&self, details: &ConnectionDetails, _: Option<()>) -> Result<Option<Self::Out>, ureq::Error> {
         let shortened = self.after_lookup(details);
         let details = shortened.as_ref().unwrap_or(details);
-        let connected = tcp::connect(details).and_then(|socket| self.tls.connect(details, Some(socket)));
+        let connected =
+            tcp::connect(details, &self.generations).and_then(|socket| self.tls.connect(details, Some(socket)));
         match connected {
             Ok(Some(transport)) => Ok(Some(transport.boxed())),
             Ok(None) => Err(ureq::Error::ConnectionFailed),
