@@ -608,7 +608,14 @@ fn stop_is_prompt_with_busy_connections() {
         std::thread::sleep(Duration::from_millis(5));
     }
     let port = sim.port();
-    sim.stop(); // returns: it does not wait on the busy or idle connection
+    // A stop that waited on the busy or idle connection would never return:
+    // the test fails then rather than hang.
+    let (stopped, returned) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        sim.stop();
+        let _ = stopped.send(());
+    });
+    assert!(returned.recv_timeout(Duration::from_secs(20)).is_ok(), "stop waited on a connection");
     assert_eq!(busy.read(&mut [0; 1]).ok(), Some(0), "closed, not timed out");
     assert_eq!((&idle).read(&mut [0; 1]).ok(), Some(0), "closed, not timed out");
     assert!(TcpStream::connect(("127.0.0.1", port)).is_err(), "no longer listening");
