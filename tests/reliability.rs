@@ -368,6 +368,24 @@ fn after_a_stray_answer_the_connection_is_not_reused() {
 }
 
 #[test]
+fn a_time_request_answered_with_something_else_does_not_leave_its_connection_for_a_cancel() {
+    // The first connection answers everything with another order's success.
+    let url = scripted_server(|request_line, conn, _| {
+        let body = match (conn, request_line.starts_with("GET /api/v3/time ")) {
+            (0, _) => r#"{"algoId":999,"success":true,"code":0,"msg":"OK"}"#.to_owned(),
+            (_, true) => server_time_now(),
+            (_, false) => r#"{"algoId":1,"success":true,"code":0,"msg":"OK"}"#.to_owned(),
+        };
+        ("200 OK", body, Duration::ZERO)
+    });
+    let client = Client::new(&config(&url)).unwrap();
+    let sync = client.sync_now();
+    assert_eq!(sync.kind, Kind::UnknownOutcome, "{}", sync.message);
+    let out = client.cancel(1);
+    assert_eq!(out.kind, Kind::Ok, "answered on the first connection: {}", out.message);
+}
+
+#[test]
 fn a_1021_is_resent_once_and_only_after_a_successful_resync() {
     // Every cancel gets -1021; the clock answers, or (second server) fails.
     for (time_status, synced, want_cancels) in

@@ -105,19 +105,26 @@ fn serve(dir: &Path) -> (u16, Arc<AtomicUsize>) {
                 let tls = rustls::StreamOwned::new(rustls::ServerConnection::new(config).unwrap(), tcp);
                 let mut reader = BufReader::new(tls);
                 loop {
-                    let mut line = String::new();
+                    let (mut first, mut line) = (String::new(), String::new());
                     // Request head: read to the blank line (a DELETE has no body).
                     loop {
                         line.clear();
                         match reader.read_line(&mut line) {
                             Ok(0) | Err(_) => return,
                             Ok(_) if line == "\r\n" => break,
+                            Ok(_) if first.is_empty() => first = line.clone(),
                             Ok(_) => {}
                         }
                     }
+                    let body = if first.starts_with("GET /api/v3/time ") {
+                        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+                        format!("{{\"serverTime\":{}}}", now.as_millis())
+                    } else {
+                        BODY.to_owned()
+                    };
                     let answer = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{BODY}",
-                        BODY.len()
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                        body.len()
                     );
                     if reader.get_mut().write_all(answer.as_bytes()).is_err() {
                         return;

@@ -86,7 +86,7 @@ pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
         match status {
             429 | 418 => Kind::RateLimited,
             400..=499 => Kind::Rejected,
-            200 if text.is_none() || other_order.is_some() => Kind::UnknownOutcome,
+            200 if text.is_none() => Kind::UnknownOutcome,
             200 => match (success, code.unwrap_or(0)) {
                 (Some(true), 0) => Kind::Ok,
                 // "success" and an error code at once: no way to tell which holds.
@@ -96,12 +96,17 @@ pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
             _ => Kind::UnknownOutcome,
         }
     };
+    // Whatever it says (a success, a refusal, a rate limit), it is not this
+    // request's answer.
     out.stray = other_order.is_some();
+    if out.stray {
+        out.kind = Kind::UnknownOutcome;
+    }
     out.message = match other_order {
-        Some(named) if out.kind == Kind::UnknownOutcome => {
+        Some(named) => {
             format!("an answer for another order ({named}): a stray or late answer, not this request's; {MAY_HAVE_RUN}")
         }
-        _ => describe(&out, is_json && text.is_some()),
+        None => describe(&out, is_json && text.is_some()),
     };
     if is_json {
         // Valid JSON holds no raw NUL byte, so it is a C string as is.
@@ -372,6 +377,11 @@ mod tests {
         let named = |id| classify(answer(200, r#"{"algoId":1,"clientAlgoId":"theirs","success":true}"#), Some(id));
         assert_eq!(named(OrderRef::ClientAlgoId("mine")).kind, Kind::UnknownOutcome);
         assert_eq!(named(OrderRef::ClientAlgoId("theirs")).kind, Kind::Ok);
+        // A refusal or rate limit naming another order is no verdict on this one.
+        for status in [400, 429] {
+            let other = classify(answer(status, r#"{"algoId":999,"code":-1021,"msg":"x"}"#), Some(OrderRef::AlgoId(1)));
+            assert_eq!((other.kind, other.stray), (Kind::UnknownOutcome, true), "{status}");
+        }
     }
 
     #[test]

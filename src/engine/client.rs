@@ -146,7 +146,7 @@ impl Client {
                 Kind::Transport => attempt <= self.max_retries,
                 Kind::Rejected if out.exchange_code == CODE_TIMESTAMP && self.clock_sync && !resynced => {
                     resynced = true;
-                    // A resend that cannot be answered in time would turn a
+                    // A resend unlikely to be answered in time would turn a
                     // certain "not executed" into an unknown outcome.
                     let synced = self.sync_clock(deadline, false).is_ok();
                     let in_time = deadline.saturating_duration_since(Instant::now()) >= round_trip;
@@ -302,10 +302,13 @@ impl Client {
         } else {
             let sent = self.http.send(Method::Delete, url, Some(self.api_key.expose()), budget, None);
             let out = match sent {
-                Ok(answer) => {
+                Ok((answer, held)) => {
                     let out = classify(answer, Some(order));
                     if out.stray {
+                        // Its connection is closed (dropped), and the others too.
                         self.http.retire_connections();
+                    } else {
+                        held.release();
                     }
                     out
                 }
@@ -385,10 +388,17 @@ impl Client {
     fn read_server_time(&self, deadline: Instant, gather: Option<&Gather>) -> Result<TimeSample, Box<Outcome>> {
         let budget = deadline.saturating_duration_since(Instant::now());
         let sent_ms = local_ms();
-        let result = self.http.send(Method::Get, self.time_url.clone(), None, Some(budget), gather);
+        let (answer, held) =
+            self.http.send(Method::Get, self.time_url.clone(), None, Some(budget), gather).map_err(sync_failure)?;
         let received_ms = local_ms();
-        let server_ms = result.map_err(sync_failure).and_then(server_time)?;
-        Ok(TimeSample { server_ms, sent_ms, received_ms })
+        let status = answer.status;
+        let server_ms = server_time(answer);
+        // A 200 that is no server time may be another request's answer: the
+        // connection is not reused.
+        if server_ms.is_ok() || status != 200 {
+            held.release();
+        }
+        Ok(TimeSample { server_ms: server_ms?, sent_ms, received_ms })
     }
 }
 

@@ -25,8 +25,8 @@ use ureq::http::{HeaderName, HeaderValue, Uri};
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{ConnectionDetails, Connector, NextTimeout, RustlsConnector, Transport};
-use ureq::Agent;
 use ureq::Timeout;
+use ureq::{Agent, BodyReader};
 
 /// Why no answer was read; the text is the cause only, for the caller to
 /// phrase.
@@ -118,7 +118,7 @@ impl Http {
         api_key: Option<&str>,
         budget: Option<Duration>,
         gather: Option<&Gather>,
-    ) -> Result<Answer, Failure> {
+    ) -> Result<(Answer, Held), Failure> {
         let mut request = match method {
             Method::Delete => self.agent.delete(url),
             Method::Get => self.agent.get(url),
@@ -138,27 +138,63 @@ impl Http {
         if let Some(gather) = gather {
             gather.arrive_and_wait();
         }
-        let mut response = called.map_err(failure)?;
+        let response = called.map_err(failure)?;
         let header = |name: &HeaderName| header_int(response.headers().get(name).and_then(|v| v.to_str().ok()));
         let (retry_after_s, used_weight_ip_1m, used_weight_uid_1m) =
             (header(&RETRY_AFTER), header(&USED_WEIGHT_IP), header(&USED_WEIGHT_UID));
         let status = response.status().as_u16();
         let cap = self.body_cap;
-        // Sized from Content-Length up front, the body takes one read and the
-        // end-of-body read, not a series of growing ones.
-        let mut body = Vec::with_capacity(response.body().content_length().map_or(0, |n| n.min(cap)) as usize);
-        let read = response.body_mut().with_config().limit(cap).reader().read_to_end(&mut body);
-        let body = read.map(|_| body).map_err(|e| match ureq::Error::from(e) {
-            ureq::Error::BodyExceedsLimit(_) => BodyProblem::TooLarge { cap },
-            e => BodyProblem::Broken(describe(&e)),
-        });
-        Ok(Answer { status, body, retry_after_s, used_weight_ip_1m, used_weight_uid_1m })
+        let length = response.body().content_length();
+        // Sized from Content-Length up front, the body takes one read, not a
+        // series of growing ones.
+        let mut body = Vec::with_capacity(length.map_or(0, |n| n.min(cap)) as usize);
+        let mut reader = response.into_body().into_with_config().limit(cap).reader();
+        // Reading just Content-Length bytes stops short of ureq's end-of-body
+        // read, which hands the connection back to the pool: it stays ours
+        // until the caller has read the answer (Held).
+        let read = match length {
+            Some(n) => (&mut reader).take(n).read_to_end(&mut body),
+            None => reader.read_to_end(&mut body),
+        };
+        let (body, held) = match read {
+            Ok(_) => (Ok(body), Held(Some(reader))),
+            Err(e) => {
+                let problem = match ureq::Error::from(e) {
+                    ureq::Error::BodyExceedsLimit(_) => BodyProblem::TooLarge { cap },
+                    e => BodyProblem::Broken(describe(&e)),
+                };
+                (Err(problem), Held(None))
+            }
+        };
+        Ok((Answer { status, body, retry_after_s, used_weight_ip_1m, used_weight_uid_1m }, held))
     }
 
     /// Every connection open now is closed instead of reused: after an answer
     /// that was not its request's, the next may be shifted too.
     pub fn retire_connections(&self) {
         self.generations.retire_all();
+    }
+}
+
+/// The connection an answer came on, kept out of the pool until the caller
+/// has read the answer: `release` lets it be reused, dropping it closes it
+/// (an answer that was not its request's leaves the connection suspect). A
+/// body without Content-Length is read to its end, which has ureq pool the
+/// connection before the caller sees it.
+pub struct Held(Option<BodyReader<'static>>);
+
+impl Held {
+    pub fn release(self) {
+        if let Some(mut reader) = self.0 {
+            // The end-of-body read: the connection goes back to the pool.
+            let _ = reader.read(&mut [0]);
+        }
+    }
+}
+
+impl fmt::Debug for Held {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() { "Held(connection)" } else { "Held(none)" })
     }
 }
 
@@ -458,7 +494,7 @@ mod tests {
             head
         });
         let http = Http::new(&Config::default());
-        let answer =
+        let (answer, _) =
             http.send(Method::Delete, format!("http://127.0.0.1:{port}/p?a=1"), Some("KeY"), None, None).unwrap();
         assert_eq!((answer.status, answer.body.unwrap()), (200, br#"{"code":0}"#.to_vec()));
         let head = server.join().unwrap();
@@ -473,6 +509,40 @@ mod tests {
         for name in ["user-agent:", "accept:", "x-mbx-apikey:"] {
             assert_eq!(head.iter().filter(|h| h.starts_with(name)).count(), 1, "{name} in {head:?}");
         }
+    }
+
+    #[test]
+    fn a_connection_is_pooled_only_once_its_answer_is_released() {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/x", listener.local_addr().unwrap());
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = accepted.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(3) {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                std::thread::spawn(move || {
+                    let stream = stream.unwrap();
+                    let mut reader = BufReader::new(&stream);
+                    let mut line = String::new();
+                    while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                        if line == "\r\n" {
+                            let _ = (&stream).write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+                        }
+                        line.clear();
+                    }
+                });
+            }
+        });
+        let http = Http::new(&Config::default());
+        let send = || http.send(Method::Get, url.clone(), None, None, None).unwrap().1;
+        let connections = || accepted.load(std::sync::atomic::Ordering::SeqCst);
+        drop(send()); // dropped unreleased: closed
+        let held = send();
+        assert_eq!(connections(), 2, "a dropped answer's connection was reused");
+        held.release();
+        send().release();
+        assert_eq!(connections(), 2, "a released answer's connection was not reused");
     }
 
     #[test]
@@ -495,9 +565,9 @@ mod tests {
         });
         let http = Http::new(&Config::default());
         let url = format!("http://127.0.0.1:{port}/x");
-        let at_cap = http.send(Method::Get, url.clone(), None, None, None).unwrap();
+        let (at_cap, _) = http.send(Method::Get, url.clone(), None, None, None).unwrap();
         assert_eq!(at_cap.body.map(|b| b.len() as u64), Ok(BODY_CAP_BYTES));
-        let over = http.send(Method::Get, url, None, None, None).unwrap();
+        let (over, _) = http.send(Method::Get, url, None, None, None).unwrap();
         assert_eq!(over.body, Err(BodyProblem::TooLarge { cap: BODY_CAP_BYTES }));
     }
 

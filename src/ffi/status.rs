@@ -22,9 +22,9 @@ pub enum binance_status {
     /// The request may have reached the exchange but the result is unknown
     /// (timeout after sending, 5XX, code -1007, -1006 or -1000 under any HTTP
     /// status, a code that is not an integer, "success": true with an error
-    /// code, a 200 that is not UTF-8 or names another order (a stray answer
-    /// on a kept-alive connection), cut or oversized answer, any other
-    /// answer). Query the order before acting.
+    /// code, a 200 that is not UTF-8, an answer of any status naming another
+    /// order (a stray answer on a kept-alive connection), cut or oversized
+    /// answer, any other answer). Query the order before acting.
     BINANCE_ERR_UNKNOWN_OUTCOME = 4,
     /// No request was sent (connection refused, DNS, TLS handshake, connect
     /// timeout), after the configured retries. Safe to retry.
