@@ -7,8 +7,11 @@
 //! and it sets both socket timeouts again on every call because the remaining
 //! budget shrinks by microseconds. This one probes once, with one syscall,
 //! when the connection is handed out, and sets a timeout only when its
-//! whole-millisecond value changes.
+//! whole-millisecond value changes. Unlike a plain socket timeout, which
+//! Linux fires up to an eighth late, every read and write ends by its
+//! deadline to the millisecond.
 
+use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use socket2::SockRef;
 use std::io::{self, Read, Write};
 use std::mem::MaybeUninit;
@@ -21,6 +24,62 @@ use ureq::unversioned::transport::{Buffers, ConnectionDetails, LazyBuffers, Next
 
 /// The least time one address gets when several share the connect budget.
 const MIN_PER_ADDRESS: Duration = Duration::from_millis(10);
+
+/// Linux fires a socket timeout late by up to an eighth of it plus a tick or
+/// two (its timer wheel rounds up): 240 ms on a 10 s timeout. So a socket
+/// timeout is only ever 3/4 of the time left (firing early, it just goes
+/// round again), and the last of it is waited for with ppoll, whose timer
+/// is exact.
+const PRECISE_BELOW: Duration = Duration::from_millis(200);
+
+fn socket_timeout(left: Duration) -> Duration {
+    if left >= PRECISE_BELOW {
+        left * 3 / 4
+    } else {
+        left
+    }
+}
+
+/// Whether `stream` is ready within `left` (to read: data, end or error).
+fn ready_within(stream: &TcpStream, read: bool, left: Duration) -> io::Result<bool> {
+    let mut fds = [PollFd::new(stream, if read { PollFlags::IN } else { PollFlags::OUT })];
+    let timeout = Timespec { tv_sec: left.as_secs() as _, tv_nsec: left.subsec_nanos().into() };
+    Ok(poll(&mut fds, Some(&timeout))? > 0)
+}
+
+/// One read (`read`) or write on `stream`, ending by `deadline` to the
+/// millisecond (see PRECISE_BELOW). Linux does not restart a socket call
+/// that has a timeout: EINTR goes round, as does a socket timeout that
+/// fired early.
+fn within_deadline(
+    stream: &TcpStream,
+    deadline: Option<Instant>,
+    now_set: &mut Option<u64>,
+    read: bool,
+    mut op: impl FnMut(&TcpStream) -> io::Result<usize>,
+) -> io::Result<usize> {
+    let set: fn(&TcpStream, Option<Duration>) -> io::Result<()> =
+        if read { TcpStream::set_read_timeout } else { TcpStream::set_write_timeout };
+    loop {
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if left.is_some_and(|l| l.is_zero()) {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        if let Some(left) = left.filter(|l| *l < PRECISE_BELOW) {
+            match ready_within(stream, read, left) {
+                Ok(true) => {}
+                Ok(false) => return Err(io::ErrorKind::TimedOut.into()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        update(stream, now_set, left.map(socket_timeout), set)?;
+        match op(stream) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted || (is_timeout(&e) && deadline.is_some()) => {}
+            done => return done,
+        }
+    }
+}
 
 /// Shared by a pool's connections: `retire_all` has the pool close every
 /// connection opened so far instead of reusing it.
@@ -151,35 +210,29 @@ impl Transport for Tcp {
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
         let timeout = timeout.for_write();
-        let left = remaining(timeout)?;
+        let deadline = remaining(timeout)?.map(|budget| Instant::now() + budget);
         self.used = true;
-        update(&self.stream, &mut self.write_ms, left, TcpStream::set_write_timeout)?;
-        (&*self.stream).write_all(&self.buffers.output()[..amount]).map_err(|e| io_error(e, timeout.reason))
+        let mut output = &self.buffers.output()[..amount];
+        while !output.is_empty() {
+            let write = |mut s: &TcpStream| s.write(output);
+            match within_deadline(&self.stream, deadline, &mut self.write_ms, false, write) {
+                Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero).into()),
+                Ok(n) => output = &output[n..],
+                Err(e) => return Err(io_error(e, timeout.reason)),
+            }
+        }
+        Ok(())
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         let timeout = timeout.for_read();
-        let budget = remaining(timeout)?;
+        let deadline = remaining(timeout)?.map(|budget| Instant::now() + budget);
         self.used = true;
-        let started = Instant::now();
-        let mut left = budget;
-        loop {
-            update(&self.stream, &mut self.read_ms, left, TcpStream::set_read_timeout)?;
-            match (&*self.stream).read(self.buffers.input_append_buf()) {
-                Ok(n) => {
-                    self.buffers.input_appended(n);
-                    return Ok(n > 0);
-                }
-                // Linux does not restart a socket read that has a timeout.
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                    left = budget.map(|b| b.saturating_sub(started.elapsed()));
-                    if left.is_some_and(|l| l.is_zero()) {
-                        return Err(ureq::Error::Timeout(timeout.reason));
-                    }
-                }
-                Err(e) => return Err(io_error(e, timeout.reason)),
-            }
-        }
+        let input = self.buffers.input_append_buf();
+        let read = within_deadline(&self.stream, deadline, &mut self.read_ms, true, |mut s| s.read(input))
+            .map_err(|e| io_error(e, timeout.reason))?;
+        self.buffers.input_appended(read);
+        Ok(read > 0)
     }
 
     /// ureq asks this when its pool takes the connection back, right after the
@@ -232,6 +285,35 @@ mod tests {
         let tiny = set_to(Some(300)).unwrap();
         assert!(!tiny.is_zero() && tiny < Duration::from_millis(20), "never zero: {tiny:?}");
         assert_eq!(set_to(None), None);
+    }
+
+    #[test]
+    fn a_socket_timeout_cannot_fire_past_the_deadline() {
+        // The timer wheel's worst: an eighth late, plus two ticks of 10 ms (HZ=100).
+        for ms in [200, 250, 1_000, 10_000, 600_000] {
+            let timer = socket_timeout(Duration::from_millis(ms));
+            assert!(timer + timer / 8 + Duration::from_millis(20) < Duration::from_millis(ms), "{ms} ms");
+        }
+    }
+
+    #[test]
+    fn a_socket_timeout_that_fires_early_goes_round_for_the_rest() {
+        let (mut tcp, mut server) = pair();
+        // Past the socket's 1.5 s (even an eighth late), well before 2 s.
+        let late = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(1800));
+            server.write_all(b"late").unwrap();
+            server
+        });
+        let budget = NextTimeout {
+            after: ureq::unversioned::transport::time::Duration::Exact(Duration::from_secs(2)),
+            reason: ureq::Timeout::RecvResponse,
+            per_read: None,
+            per_write: None,
+        };
+        assert!(tcp.await_input(budget).unwrap());
+        assert_eq!(tcp.buffers.input(), b"late");
+        late.join().unwrap();
     }
 
     #[test]
