@@ -386,8 +386,9 @@ void binance_config_free(struct binance_config *cfg);
  * failed, e.g. "recvWindow must be 1..=60000 ms, got 0"; "" after a success.
  * Never contains a key or a secret.
  *
- * Ownership: borrowed from `cfg`, valid until its free or a call on it
- * that ends differently (a call that ends alike leaves the text in place).
+ * Ownership: borrowed from `cfg`, valid until `cfg` is freed or a later
+ * call on it records a different text (another error, or a success after
+ * an error); a call that records the same text leaves it in place.
  * Never NULL ("" for a NULL `cfg`).
  * Thread safety: one thread at a time per `cfg`, not while a setter runs on it.
  */
@@ -456,8 +457,10 @@ enum binance_status binance_config_set_ca_file(struct binance_config *cfg, const
 /**
  * Sets the timeouts in milliseconds, each 1..=600000 (defaults 5000 and
  * 10000). `connect_ms` bounds DNS, TCP connect and the TLS handshake;
- * `total_ms` bounds the whole call, so no call takes longer. A connect
- * timeout above the total is capped to it.
+ * `total_ms` bounds the whole call, so no call takes longer (to the
+ * millisecond), except by the time a signer or logging hook of yours runs
+ * past it; nothing is sent once it is spent. A connect timeout above the
+ * total is capped to it.
  *
  * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg` or a
  * value outside 1..=600000.
