@@ -391,14 +391,11 @@ impl Client {
         let (answer, held) =
             self.http.send(Method::Get, self.time_url.clone(), None, Some(budget), gather).map_err(sync_failure)?;
         let received_ms = local_ms();
-        let status = answer.status;
-        let server_ms = server_time(answer);
-        // A 200 that is no server time may be another request's answer: the
-        // connection is not reused.
-        if server_ms.is_ok() || status != 200 {
-            held.release();
-        }
-        Ok(TimeSample { server_ms: server_ms?, sent_ms, received_ms })
+        // Anything but a server time may be another request's answer (a 4XX
+        // of another order's, say): the connection is not reused.
+        let server_ms = server_time(answer)?;
+        held.release();
+        Ok(TimeSample { server_ms, sent_ms, received_ms })
     }
 }
 

@@ -12,8 +12,9 @@
 //! deadline to the millisecond.
 
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
+use rustix::io::Errno;
 use socket2::SockRef;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::mem::MaybeUninit;
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,34 +30,38 @@ const MIN_PER_ADDRESS: Duration = Duration::from_millis(10);
 /// two (its timer wheel rounds up): 240 ms on a 10 s timeout. So a socket
 /// timeout is only ever 3/4 of the time left (firing early, it just goes
 /// round again), and the last of it is waited for with ppoll, whose timer
-/// is exact.
+/// is exact (one more syscall per read in that stretch).
 const PRECISE_BELOW: Duration = Duration::from_millis(200);
 
 fn socket_timeout(left: Duration) -> Duration {
-    if left >= PRECISE_BELOW {
-        left * 3 / 4
-    } else {
-        left
-    }
+    left * 3 / 4
 }
 
-/// Whether `stream` is ready within `left` (to read: data, end or error).
+/// Waits with ppoll until `stream` is ready (to read: data, end or error)
+/// or `left` is over (TimedOut); false when a signal cut the wait short.
 fn ready_within(stream: &TcpStream, read: bool, left: Duration) -> io::Result<bool> {
     let mut fds = [PollFd::new(stream, if read { PollFlags::IN } else { PollFlags::OUT })];
     let timeout = Timespec { tv_sec: left.as_secs() as _, tv_nsec: left.subsec_nanos().into() };
-    Ok(poll(&mut fds, Some(&timeout))? > 0)
+    match poll(&mut fds, Some(&timeout)) {
+        Ok(0) => Err(io::ErrorKind::TimedOut.into()),
+        Ok(_) => Ok(true),
+        Err(Errno::INTR) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// One read (`read`) or write on `stream`, ending by `deadline` to the
-/// millisecond (see PRECISE_BELOW). Linux does not restart a socket call
-/// that has a timeout: EINTR goes round, as does a socket timeout that
-/// fired early.
+/// millisecond (see PRECISE_BELOW). In the last stretch a read waits for
+/// data with ppoll first, and a write goes out without blocking (`op` is told
+/// so), waiting with ppoll only for room. Linux does not restart a socket
+/// call that has a timeout: EINTR goes round, as does a socket timeout that
+/// fired early (EAGAIN; not ETIMEDOUT, which is TCP giving up).
 fn within_deadline(
     stream: &TcpStream,
     deadline: Option<Instant>,
     now_set: &mut Option<u64>,
     read: bool,
-    mut op: impl FnMut(&TcpStream) -> io::Result<usize>,
+    mut op: impl FnMut(&TcpStream, bool) -> io::Result<usize>,
 ) -> io::Result<usize> {
     let set: fn(&TcpStream, Option<Duration>) -> io::Result<()> =
         if read { TcpStream::set_read_timeout } else { TcpStream::set_write_timeout };
@@ -65,17 +70,24 @@ fn within_deadline(
         if left.is_some_and(|l| l.is_zero()) {
             return Err(io::ErrorKind::TimedOut.into());
         }
-        if let Some(left) = left.filter(|l| *l < PRECISE_BELOW) {
-            match ready_within(stream, read, left) {
-                Ok(true) => {}
-                Ok(false) => return Err(io::ErrorKind::TimedOut.into()),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
+        let last_stretch = left.filter(|l| *l < PRECISE_BELOW);
+        if let Some(left) = last_stretch.filter(|_| read) {
+            if !ready_within(stream, true, left)? {
+                continue;
             }
         }
-        update(stream, now_set, left.map(socket_timeout), set)?;
-        match op(stream) {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted || (is_timeout(&e) && deadline.is_some()) => {}
+        // In the last stretch the call does not block: no socket timeout.
+        let nonblocking = last_stretch.is_some();
+        if !nonblocking {
+            update(stream, now_set, left.map(socket_timeout), set)?;
+        }
+        match op(stream, nonblocking) {
+            // Room for the write, or the deadline; then round again.
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && nonblocking && !read => {
+                ready_within(stream, false, last_stretch.unwrap_or_default())?;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && deadline.is_some() => {}
             done => return done,
         }
     }
@@ -214,7 +226,12 @@ impl Transport for Tcp {
         self.used = true;
         let mut output = &self.buffers.output()[..amount];
         while !output.is_empty() {
-            let write = |mut s: &TcpStream| s.write(output);
+            // MSG_NOSIGNAL, as std's own write: a peer's close must not raise
+            // SIGPIPE in a C host that has not ignored it.
+            let write = |s: &TcpStream, nonblocking: bool| {
+                let flags = libc::MSG_NOSIGNAL | if nonblocking { libc::MSG_DONTWAIT } else { 0 };
+                SockRef::from(s).send_with_flags(output, flags)
+            };
             match within_deadline(&self.stream, deadline, &mut self.write_ms, false, write) {
                 Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero).into()),
                 Ok(n) => output = &output[n..],
@@ -229,7 +246,7 @@ impl Transport for Tcp {
         let deadline = remaining(timeout)?.map(|budget| Instant::now() + budget);
         self.used = true;
         let input = self.buffers.input_append_buf();
-        let read = within_deadline(&self.stream, deadline, &mut self.read_ms, true, |mut s| s.read(input))
+        let read = within_deadline(&self.stream, deadline, &mut self.read_ms, true, |mut s, _| s.read(input))
             .map_err(|e| io_error(e, timeout.reason))?;
         self.buffers.input_appended(read);
         Ok(read > 0)
@@ -256,6 +273,7 @@ fn idle_and_open(stream: &TcpStream) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
     use std::net::TcpListener;
 
     fn pair() -> (Tcp, TcpStream) {
