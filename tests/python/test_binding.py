@@ -500,3 +500,113 @@ def test_warm(client):
     for n in (0, 65, 2**31):
         with pytest.raises(binance_algo.InvalidArgument):
             client.warm(n)
+
+
+def test_a_client_cannot_be_copied(client):
+    # A copy would share the C client but not the count of calls in flight,
+    # so closing one could free it under a call on the other.
+    import copy
+
+    for copy_ in (copy.copy, copy.deepcopy):
+        with pytest.raises(TypeError, match="cannot be copied"):
+            copy_(client)
+
+
+def test_a_client_whose_logger_refers_back_to_it_is_freed_when_collected(sim_url):
+    import gc
+
+    class Strategy:
+        def __init__(self):
+            self.client = binance_algo.Client(KEY, SECRET, base_url=sim_url, logger=self.on_log)
+
+        def on_log(self, event):
+            pass
+
+    strategy = Strategy()
+    assert strategy.client.cancel(2060).ok
+    free = strategy.client._free
+    del strategy
+    gc.collect()
+    assert not free.alive, "the reference cycle through the logger kept the C client"
+
+
+def test_a_forked_child_can_close_a_client_busy_in_the_parent(sim_url):
+    c = binance_algo.Client(KEY, SECRET, base_url=sim_url)
+    busy = threading.Thread(target=c.try_cancel, args=(7000,))  # answered after 500 ms
+    busy.start()
+    deadline = time.monotonic() + 5
+    while c._calls == 0 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert c._calls == 1
+    pid = os.fork()
+    if pid == 0:  # the busy thread does not exist here: close() must not wait for it
+        closer = threading.Thread(target=c.close, daemon=True)
+        closer.start()
+        closer.join(5)
+        os._exit(1 if closer.is_alive() else 0)
+    _, status = os.waitpid(pid, 0)
+    busy.join()
+    c.close()
+    assert os.waitstatus_to_exitcode(status) == 0, "close() in the child waited for the parent's call"
+
+
+def test_an_interrupt_in_a_logger_comes_after_the_call_with_its_result(sim_url):
+    answers = []
+
+    def log(event):
+        if event.kind == binance_algo.LogKind.BINANCE_LOG_ANSWER:
+            answers.append(event)
+            if len(answers) == 1:
+                raise KeyboardInterrupt
+
+    with binance_algo.Client(KEY, SECRET, base_url=sim_url, logger=log) as c:
+        with pytest.raises(KeyboardInterrupt) as e:
+            c.cancel(2061)
+        assert e.value.binance_result.ok, "the cancel's success went with the interrupt"
+        assert c.try_cancel(2061).code == -20124  # it was cancelled
+
+
+def test_an_interrupt_during_a_call_carries_its_result(client):
+    import signal
+
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        with pytest.raises(KeyboardInterrupt) as e:
+            client.try_cancel(7000)  # answered after 500 ms: not an open order
+        assert e.value.binance_result.code == -20124
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_arguments_of_the_wrong_type_are_refused_up_front(sim_url):
+    cases = [
+        dict(logger="not callable"),
+        dict(signer=42),
+        dict(secret_key=memoryview(b"sim-secret-key\0zz")),  # would be cut at the NUL
+        dict(timeouts_ms=1000),
+        dict(timeouts_ms=(100,)),
+        dict(clock_sync="no"),
+    ]
+    for case in cases:
+        kwargs = dict(dict(secret_key=SECRET, base_url=sim_url), **case)
+        with pytest.raises(TypeError):
+            binance_algo.Client(KEY, **kwargs)
+    with binance_algo.Client(KEY, SECRET, base_url=sim_url, clock_sync=0, timeouts_ms=[1000, 2000]) as c:
+        assert c.cancel(2062).ok
+    with pytest.raises(TypeError):
+        c.try_cancel(client_algo_id=memoryview(b"py-order-1"))
+
+
+def test_a_closed_client_says_so(sim_url):
+    c = binance_algo.Client(KEY, SECRET, base_url=sim_url)
+    c.close()
+    r = c.try_cancel(2063)
+    assert (r.status, r.message) == (Status.BINANCE_ERR_INVALID_ARGUMENT, "the client is closed; nothing was sent")
+    for call in (c.sync_clock, lambda: c.warm(1)):
+        with pytest.raises(binance_algo.InvalidArgument, match="closed"):
+            call()

@@ -17,6 +17,7 @@ import contextlib
 import ctypes
 import enum
 import operator
+import os
 import threading
 import weakref
 from ctypes import byref, c_int64, c_void_p
@@ -104,7 +105,7 @@ class Result:
     retry_after_s: Optional[int]
     weight_ip_1m: Optional[int]  # X-SAPI-USED-IP-WEIGHT-1M
     weight_uid_1m: Optional[int]  # X-SAPI-USED-UID-WEIGHT-1M
-    attempts: int  # requests sent; 0: none
+    attempts: int  # requests tried, each signed afresh, all but the last not executed; 0: none
 
     @property
     def ok(self) -> bool:
@@ -194,6 +195,11 @@ def _error(status: int, message: str) -> BinanceError:
     return _ERRORS.get(result.status, BinanceError)(result)
 
 
+def _closed() -> Result:
+    """What a call on a closed client returns."""
+    return _error(Status.BINANCE_ERR_INVALID_ARGUMENT, "the client is closed; nothing was sent").result
+
+
 def _raise_unless_ok(result: Result) -> Result:
     if not result.ok:
         raise _ERRORS.get(result.status, BinanceError)(result)
@@ -211,6 +217,11 @@ def _int(value: int, name: str, bits: int = 64) -> int:
     return value
 
 
+def _path(value) -> Optional[Text]:
+    """A file name: str, bytes or any os.PathLike."""
+    return None if value is None else os.fspath(value)
+
+
 @contextlib.contextmanager
 def _c_string(value: Optional[Text], name: str) -> Iterator[Optional[ctypes.Array]]:
     """A NUL-terminated copy for C (None for None), wiped afterwards since it
@@ -220,6 +231,8 @@ def _c_string(value: Optional[Text], name: str) -> Iterator[Optional[ctypes.Arra
     if value is None:
         yield None
         return
+    if not isinstance(value, (str, bytes, bytearray)):
+        raise TypeError(f"{name} must be str, bytes or bytearray, not {type(value).__name__}")
     try:
         data = value.encode() if isinstance(value, str) else value
     except UnicodeEncodeError:  # a lone surrogate; its text could be part of a secret
@@ -250,10 +263,21 @@ def _read(status: int, detail: int, body: Optional[str]) -> Result:
     )
 
 
+# Per thread: a KeyboardInterrupt, SystemExit or the like that a signer or
+# logger caught (nothing may cross into C), raised once the C call returns.
+_held = threading.local()
+
+
+def _hold(exc: BaseException) -> None:
+    if getattr(_held, "exc", None) is None:
+        _held.exc = exc
+
+
 def _signer(sign: Callable[[bytes], Text]):
     """A binance_sign_fn calling `sign(payload) -> signature text`. Any
     exception (which must not cross into C) or a signature that does not fit
-    fails the call with BINANCE_ERR_SIGNER."""
+    fails the call with BINANCE_ERR_SIGNER; one that is not an Exception
+    (KeyboardInterrupt) is raised again once the call returns."""
 
     def trampoline(_user_data, payload, length, out, cap):
         try:
@@ -264,24 +288,62 @@ def _signer(sign: Callable[[bytes], Text]):
             ctypes.memmove(out, data, len(data))
             ctypes.memset(out + len(data), 0, 1)
             return 0
-        except BaseException:
+        except Exception:
+            return 1
+        except BaseException as exc:
+            _hold(exc)
             return 1
 
     return _native.SIGN_FN(trampoline)
 
 
 def _logger(log: Callable[[LogEvent], None]):
-    """A binance_log_fn handing `log` a copied LogEvent; exceptions are dropped."""
+    """A binance_log_fn handing `log` a copied LogEvent. Its exceptions are
+    dropped, but one that is not an Exception (KeyboardInterrupt) is raised
+    again once the call returns."""
 
     def trampoline(_user_data, event):
         try:
             e = event.contents
             kind, status = _enum(LogKind, e.kind), _enum(Status, e.status)
             log(LogEvent(kind, e.algo_id, e.attempt, e.http_status, status, e.elapsed_us, _text(e.message)))
-        except BaseException:
+        except Exception:
             pass
+        except BaseException as exc:
+            _hold(exc)
 
     return _native.LOG_FN(trampoline)
+
+
+def _outcome(call: Callable[[], int], detail: int, out: Optional[c_void_p] = None) -> Result:
+    """Runs one C call that fills `detail` (and `*out`, freed here) and reads
+    what it did. A KeyboardInterrupt (or any exception a signal handler
+    raises) during the call is raised once it returns, with the call's Result
+    in its `binance_result` attribute: the order's fate does not go with it."""
+    status = interrupt = None
+    try:
+        status = call()
+    except BaseException as exc:  # raised as the call returned (or before it began)
+        interrupt = exc
+    try:
+        while True:  # a signal handler may raise at any Python call in here
+            try:
+                if status is None:
+                    status = _lib.binance_result_status(detail)
+                body = ctypes.string_at(out.value).decode("utf-8", "replace") if out and out.value else None
+                result = _read(status, detail, body)
+                break
+            except BaseException as exc:
+                interrupt = interrupt or exc
+    finally:
+        if out is not None:
+            _lib.binance_string_free(out)  # ours: never libc free
+    held = _held.__dict__.pop("exc", None)
+    interrupt = interrupt or held
+    if interrupt is not None:
+        interrupt.binance_result = result
+        raise interrupt
+    return result
 
 
 # (by algoId, by clientAlgoId) for Client._order; the dry runs take no detail.
@@ -292,9 +354,19 @@ _PRESIGN = (
 )
 
 
-def _free_client(handle: int, _callbacks: tuple) -> None:
-    """Frees the C client; the callbacks it may call are kept alive until then."""
-    _lib.binance_client_free(handle)
+# Live clients, for fork: the child has none of the parent's other threads,
+# nor their calls in flight.
+_clients: "weakref.WeakSet[Client]" = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for client in list(_clients):
+        client._idle = threading.Condition()
+        client._calls = getattr(client._on_this_thread, "depth", 0)  # this thread's, if any
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class Client:
@@ -322,6 +394,9 @@ class Client:
         once. `timeouts_ms` is (connect, total). `logger(event)` receives a
         LogEvent on the calling thread. Settings left at None keep the
         library's defaults (see binance_config_* in binance_algo.h)."""
+        for hook, name in ((signer, "signer"), (logger, "logger")):
+            if hook is not None and not callable(hook):
+                raise TypeError(f"{name} must be callable, not {type(hook).__name__}")
         callbacks = (_signer(signer) if signer else None, _logger(logger) if logger else None)
         cfg = _lib.binance_config_new()
         if not cfg:
@@ -341,9 +416,9 @@ class Client:
             set_text(_lib.binance_config_set_secret_key, "secret_key", secret_key)
             # No passphrase (NULL): the library takes unencrypted keys only.
             set_text(_lib.binance_config_set_private_key, "private_key", private_key, None)
-            set_text(_lib.binance_config_set_private_key_file, "private_key_file", private_key_file, None)
+            set_text(_lib.binance_config_set_private_key_file, "private_key_file", _path(private_key_file), None)
             set_text(_lib.binance_config_set_base_url, "base_url", base_url)
-            set_text(_lib.binance_config_set_ca_file, "ca_file", ca_file)
+            set_text(_lib.binance_config_set_ca_file, "ca_file", _path(ca_file))
             if callbacks[0]:
                 check(_lib.binance_config_set_signer(cfg, callbacks[0], None), "signer")
             if callbacks[1]:
@@ -352,10 +427,14 @@ class Client:
                 ms = _int(recv_window_ms, "recv_window_ms")
                 check(_lib.binance_config_set_recv_window(cfg, ms), "recv_window_ms")
             if timeouts_ms is not None:
-                connect, total = (_int(ms, "timeouts_ms") for ms in timeouts_ms)
+                try:
+                    connect, total = timeouts_ms
+                except (TypeError, ValueError):
+                    raise TypeError("timeouts_ms must be a (connect_ms, total_ms) pair") from None
+                connect, total = _int(connect, "timeouts_ms"), _int(total, "timeouts_ms")
                 check(_lib.binance_config_set_timeouts(cfg, connect, total), "timeouts_ms")
             if clock_sync is not None:
-                check(_lib.binance_config_set_clock_sync(cfg, 1 if clock_sync else 0), "clock_sync")
+                check(_lib.binance_config_set_clock_sync(cfg, 1 if operator.index(clock_sync) else 0), "clock_sync")
             if max_retries is not None:
                 retries = _int(max_retries, "max_retries", 32)
                 check(_lib.binance_config_set_max_retries(cfg, retries), "max_retries")
@@ -369,17 +448,28 @@ class Client:
         # Calls in flight on each thread: close() from a signer or logger of
         # this client (inside one of its calls) would wait for itself.
         self._on_this_thread = threading.local()
+        # The C client calls these until it is freed, which the finalizer does
+        # before the instance's attributes go. Held by the finalizer instead,
+        # a logger or signer referring to this client would keep it alive.
+        self._callbacks = callbacks
         # Frees the C client exactly once: from close(), or when collected.
-        self._free = weakref.finalize(self, _free_client, out.value, callbacks)
+        self._free = weakref.finalize(self, _lib.binance_client_free, out.value)
         # Not at interpreter exit: a daemon thread may still be inside a call
         # on this client, and the process's end frees everything anyway.
         self._free.atexit = False
+        _clients.add(self)
+
+    def __copy__(self):
+        raise TypeError("a Client cannot be copied: share the one object (it is thread-safe)")
+
+    def __deepcopy__(self, _memo):
+        return self.__copy__()
 
     @contextlib.contextmanager
     def _call(self, recv_window_ms: Optional[int] = None, timeout_ms: Optional[int] = None):
-        """For one call: the C handle (None once closed, which C answers with
-        INVALID_ARGUMENT), a fresh binance_result, and call options (NULL when
-        none is given). close() waits for the call to end."""
+        """For one call: the C handle (None once closed), a fresh
+        binance_result, and call options (NULL when none is given). close()
+        waits for the call to end."""
         opts = None
         if recv_window_ms is not None or timeout_ms is not None:
             opts = _lib.binance_call_options_new()
@@ -440,12 +530,10 @@ class Client:
         out = c_void_p()
         with self._target(algo_id, client_algo_id) as (by_id, target):
             with self._call(recv_window_ms, timeout_ms) as (handle, detail, opts):
-                try:
-                    status = calls[0 if by_id else 1](handle, target, opts, detail, byref(out))
-                    body = ctypes.string_at(out.value).decode("utf-8", "replace") if out.value else None
-                finally:
-                    _lib.binance_string_free(out)  # ours: never libc free
-                return _read(status, detail, body)
+                if handle is None:
+                    return _closed()
+                call = calls[0 if by_id else 1]
+                return _outcome(lambda: call(handle, target, opts, detail, byref(out)), detail, out)
 
     @staticmethod
     @contextlib.contextmanager
@@ -462,14 +550,18 @@ class Client:
     def sync_clock(self) -> Result:
         """Measures the server-time offset now (GET /api/v3/time); raises on failure."""
         with self._call() as (handle, detail, _):
-            return _raise_unless_ok(_read(_lib.binance_client_sync_clock(handle, detail), detail, None))
+            if handle is None:
+                return _raise_unless_ok(_closed())
+            return _raise_unless_ok(_outcome(lambda: _lib.binance_client_sync_clock(handle, detail), detail))
 
     def warm(self, connections: int) -> Result:
         """Opens `connections` kept-alive connections now (and syncs the clock),
         so that as many concurrent cancels find one ready; raises on failure."""
         n = _int(connections, "connections", 32)
         with self._call() as (handle, detail, _):
-            return _raise_unless_ok(_read(_lib.binance_client_warm(handle, n, detail), detail, None))
+            if handle is None:
+                return _raise_unless_ok(_closed())
+            return _raise_unless_ok(_outcome(lambda: _lib.binance_client_warm(handle, n, detail), detail))
 
     @property
     def clock_offset_ms(self) -> int:
