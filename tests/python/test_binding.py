@@ -217,8 +217,9 @@ def test_close_waits_for_calls_in_flight(sim_url):
     worker = threading.Thread(target=lambda: seen.append(client.try_cancel(7000)))
     worker.start()
     deadline = time.monotonic() + 10
-    while client._calls == 0 and time.monotonic() < deadline:  # the call is in flight (a 500 ms answer)
+    while not client._in_flight and time.monotonic() < deadline:  # the call is in flight (a 500 ms answer)
         time.sleep(0.005)
+    time.sleep(0.1)  # past counting it, into C (a call counted but not yet in C may find the client closed)
     client.close()
     # close() returns once the C call has; the worker appends just after it.
     worker.join()
@@ -237,9 +238,9 @@ binance_algo._lib.binance_client_free = lambda handle: print("freed", flush=True
 client = binance_algo.Client({KEY!r}, {SECRET!r}, base_url={sim_url!r})
 threading.Thread(target=client.try_cancel, args=(7001,), daemon=True).start()
 deadline = time.monotonic() + 10
-while client._calls == 0 and time.monotonic() < deadline:
+while not client._in_flight and time.monotonic() < deadline:
     time.sleep(0.005)
-print("in flight" if client._calls else "never started", flush=True)
+print("in flight" if client._in_flight else "never started", flush=True)
 """
     r = _run(["-c", script], PYTHONPATH=str(ROOT / "bindings" / "python"))
     assert r.returncode == 0, r.stderr
@@ -535,9 +536,9 @@ def test_a_forked_child_can_close_a_client_busy_in_the_parent(sim_url):
     busy = threading.Thread(target=c.try_cancel, args=(7000,))  # answered after 500 ms
     busy.start()
     deadline = time.monotonic() + 5
-    while c._calls == 0 and time.monotonic() < deadline:
+    while not c._in_flight and time.monotonic() < deadline:
         time.sleep(0.005)
-    assert c._calls == 1
+    assert len(c._in_flight) == 1
     pid = os.fork()
     if pid == 0:  # the busy thread does not exist here: close() must not wait for it
         closer = threading.Thread(target=c.close, daemon=True)
@@ -610,3 +611,76 @@ def test_a_closed_client_says_so(sim_url):
     for call in (c.sync_clock, lambda: c.warm(1)):
         with pytest.raises(binance_algo.InvalidArgument, match="closed"):
             call()
+
+
+def test_an_interrupt_as_a_logger_is_entered_comes_after_the_call_with_its_result(sim_url):
+    # The signal lands while C waits for the answer; its handler then raises
+    # as the logger is entered, before the logger's own `try`.
+    import signal
+
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        with binance_algo.Client(KEY, SECRET, base_url=sim_url, logger=lambda event: None) as c:
+            signal.setitimer(signal.ITIMER_REAL, 0.1)
+            with pytest.raises(KeyboardInterrupt) as e:
+                c.try_cancel(7000)  # answered after 500 ms: not an open order
+            assert e.value.binance_result.code == -20124
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_an_error_reading_a_result_is_raised_not_retried_for_ever(sim_url):
+    # Near the recursion limit, reading the result fails every time.
+    script = f"""
+import sys, binance_algo
+client = binance_algo.Client({KEY!r}, {SECRET!r}, base_url={sim_url!r}, clock_sync=False)
+def at_depth(n):
+    if n:
+        return at_depth(n - 1)
+    try:
+        client.try_cancel(2065)
+    except Exception:  # RecursionError, or ctypes's ArgumentError around one
+        pass
+sys.setrecursionlimit(120)
+for depth in range(60, 120):
+    try:
+        at_depth(depth)
+    except RecursionError:
+        pass
+print("done", flush=True)
+"""
+    r = _run(["-c", script], PYTHONPATH=str(ROOT / "bindings" / "python"))
+    assert (r.returncode, r.stdout.strip()) == (0, "done"), r.stderr[-2000:]
+
+
+def test_interrupts_anywhere_in_a_call_leave_close_working(sim_url):
+    # A storm of interrupts, each raised only while the binding runs, then
+    # close() from another thread: no call may stay counted for ever.
+    script = f"""
+import signal, sys, threading, binance_algo
+client = binance_algo.Client({KEY!r}, {SECRET!r}, base_url={sim_url!r})
+def interrupt(_signum, frame):
+    while frame:
+        if frame.f_code.co_filename == binance_algo.__file__:
+            raise KeyboardInterrupt
+        frame = frame.f_back
+signal.signal(signal.SIGALRM, interrupt)
+signal.setitimer(signal.ITIMER_REAL, 0.0003, 0.0003)
+interrupted = 0
+for _ in range(5000):
+    try:
+        client.presign_cancel(1)
+    except KeyboardInterrupt:
+        interrupted += 1
+signal.setitimer(signal.ITIMER_REAL, 0)
+closer = threading.Thread(target=client.close)
+closer.start()
+closer.join(10)
+print(interrupted > 0, closer.is_alive(), len(client._in_flight), flush=True)
+"""
+    r = _run(["-c", script], PYTHONPATH=str(ROOT / "bindings" / "python"))
+    assert (r.returncode, r.stdout.split()) == (0, ["True", "False", "0"]), r.stderr[-2000:]

@@ -18,11 +18,13 @@ import ctypes
 import enum
 import operator
 import os
+import sys
 import threading
+import time
 import weakref
 from ctypes import byref, c_int64, c_void_p
 from dataclasses import dataclass, fields
-from typing import Callable, Iterator, Optional, Union
+from typing import Callable, Iterator, Optional, TypeVar, Union
 
 from . import _native
 from ._native import lib as _lib
@@ -195,6 +197,28 @@ def _error(status: int, message: str) -> BinanceError:
     return _ERRORS.get(result.status, BinanceError)(result)
 
 
+_T = TypeVar("_T")
+
+
+@contextlib.contextmanager
+def _options(recv_window_ms: Optional[int], timeout_ms: Optional[int]) -> Iterator[Optional[int]]:
+    """binance_call_options for one call, or None (NULL) when nothing is set."""
+    if recv_window_ms is None and timeout_ms is None:
+        yield None
+        return
+    opts = _lib.binance_call_options_new()
+    try:
+        for value, setter, name in (
+            (recv_window_ms, _lib.binance_call_options_set_recv_window, "recv_window_ms"),
+            (timeout_ms, _lib.binance_call_options_set_timeout, "timeout_ms"),
+        ):
+            if value is not None and setter(opts, _int(value, name)) != Status.BINANCE_OK:
+                raise _error(Status.BINANCE_ERR_INVALID_ARGUMENT, f"{name} {value} is out of range")
+        yield opts
+    finally:
+        _lib.binance_call_options_free(opts)
+
+
 def _closed() -> Result:
     """What a call on a closed client returns."""
     return _error(Status.BINANCE_ERR_INVALID_ARGUMENT, "the client is closed; nothing was sent").result
@@ -273,6 +297,24 @@ def _hold(exc: BaseException) -> None:
         _held.exc = exc
 
 
+def _unraisable(hook_args) -> None:
+    """A signal handler can raise as a signer or logger is entered, before
+    its `try`: ctypes then reports the exception here and drops it. Ours are
+    held like the ones caught inside; anything else goes to the hook before."""
+    if getattr(hook_args.object, "_binance_algo_hook", False) and hook_args.exc_value is not None:
+        _hold(hook_args.exc_value)
+    else:
+        _previous_unraisable(hook_args)
+
+
+_previous_unraisable, sys.unraisablehook = sys.unraisablehook, _unraisable
+
+
+def _hook(trampoline):
+    trampoline._binance_algo_hook = True
+    return trampoline
+
+
 def _signer(sign: Callable[[bytes], Text]):
     """A binance_sign_fn calling `sign(payload) -> signature text`. Any
     exception (which must not cross into C) or a signature that does not fit
@@ -294,7 +336,7 @@ def _signer(sign: Callable[[bytes], Text]):
             _hold(exc)
             return 1
 
-    return _native.SIGN_FN(trampoline)
+    return _native.SIGN_FN(_hook(trampoline))
 
 
 def _logger(log: Callable[[LogEvent], None]):
@@ -312,21 +354,23 @@ def _logger(log: Callable[[LogEvent], None]):
         except BaseException as exc:
             _hold(exc)
 
-    return _native.LOG_FN(trampoline)
+    return _native.LOG_FN(_hook(trampoline))
 
 
-def _outcome(call: Callable[[], int], detail: int, out: Optional[c_void_p] = None) -> Result:
-    """Runs one C call that fills `detail` (and `*out`, freed here) and reads
-    what it did. A KeyboardInterrupt (or any exception a signal handler
-    raises) during the call is raised once it returns, with the call's Result
-    in its `binance_result` attribute: the order's fate does not go with it."""
-    status = interrupt = None
+def _outcome(fn, args: tuple, detail: int, out: Optional[c_void_p] = None) -> Result:
+    """Calls `fn(*args)`, one C call that fills `detail` (and `*out`, freed
+    here), and reads what it did. A KeyboardInterrupt (or any exception a
+    signal handler raises) during the call is raised once it returns, with
+    the call's Result in its `binance_result` attribute: the order's fate does
+    not go with it. (Python can run a signal handler after any call; one at
+    an unlucky instant here may still come without it.)"""
+    status = interrupt = result = None
     try:
-        status = call()
-    except BaseException as exc:  # raised as the call returned (or before it began)
-        interrupt = exc
-    try:
-        while True:  # a signal handler may raise at any Python call in here
+        try:
+            status = fn(*args)
+        except BaseException as exc:  # raised as the call returned
+            interrupt = exc
+        for _ in range(3):  # a signal handler may raise again in here; not for ever
             try:
                 if status is None:
                     status = _lib.binance_result_status(detail)
@@ -336,12 +380,13 @@ def _outcome(call: Callable[[], int], detail: int, out: Optional[c_void_p] = Non
             except BaseException as exc:
                 interrupt = interrupt or exc
     finally:
+        held = _held.__dict__.pop("exc", None)
         if out is not None:
             _lib.binance_string_free(out)  # ours: never libc free
-    held = _held.__dict__.pop("exc", None)
     interrupt = interrupt or held
     if interrupt is not None:
-        interrupt.binance_result = result
+        if result is not None:
+            interrupt.binance_result = result
         raise interrupt
     return result
 
@@ -360,9 +405,9 @@ _clients: "weakref.WeakSet[Client]" = weakref.WeakSet()
 
 
 def _after_fork_in_child() -> None:
+    me = threading.get_ident()
     for client in list(_clients):
-        client._idle = threading.Condition()
-        client._calls = getattr(client._on_this_thread, "depth", 0)  # this thread's, if any
+        client._in_flight = {call for call in client._in_flight if call[0] == me}
 
 
 if hasattr(os, "register_at_fork"):
@@ -434,7 +479,9 @@ class Client:
                 connect, total = _int(connect, "timeouts_ms"), _int(total, "timeouts_ms")
                 check(_lib.binance_config_set_timeouts(cfg, connect, total), "timeouts_ms")
             if clock_sync is not None:
-                check(_lib.binance_config_set_clock_sync(cfg, 1 if operator.index(clock_sync) else 0), "clock_sync")
+                if isinstance(clock_sync, (str, bytes)):
+                    raise TypeError("clock_sync must be a bool")
+                check(_lib.binance_config_set_clock_sync(cfg, 1 if clock_sync else 0), "clock_sync")
             if max_retries is not None:
                 retries = _int(max_retries, "max_retries", 32)
                 check(_lib.binance_config_set_max_retries(cfg, retries), "max_retries")
@@ -443,11 +490,9 @@ class Client:
         finally:
             _lib.binance_config_free(cfg)  # the client keeps its own copy
         self._handle: Optional[int] = out.value
-        self._calls = 0
-        self._idle = threading.Condition()
-        # Calls in flight on each thread: close() from a signer or logger of
-        # this client (inside one of its calls) would wait for itself.
-        self._on_this_thread = threading.local()
+        # (thread, token) of each call in flight: close() waits for them, and
+        # refuses to run inside one (a signer or logger of this client).
+        self._in_flight: set[tuple[int, object]] = set()
         # The C client calls these until it is freed, which the finalizer does
         # before the instance's attributes go. Held by the finalizer instead,
         # a logger or signer referring to this client would keep it alive.
@@ -465,36 +510,20 @@ class Client:
     def __deepcopy__(self, _memo):
         return self.__copy__()
 
-    @contextlib.contextmanager
-    def _call(self, recv_window_ms: Optional[int] = None, timeout_ms: Optional[int] = None):
-        """For one call: the C handle (None once closed), a fresh
-        binance_result, and call options (NULL when none is given). close()
-        waits for the call to end."""
-        opts = None
-        if recv_window_ms is not None or timeout_ms is not None:
-            opts = _lib.binance_call_options_new()
+    def _run(self, work: Callable[[Optional[int], int], _T]) -> _T:
+        """`work(handle, detail)` as one call on this client: the C handle
+        (None once closed) and a fresh binance_result. close() waits for it.
+        Counted from inside the `try`, and uncounted first thing after, so
+        that an interrupt at any point leaves no call counted for ever."""
+        call, detail = (threading.get_ident(), object()), None
         try:
-            for value, setter, name in (
-                (recv_window_ms, _lib.binance_call_options_set_recv_window, "recv_window_ms"),
-                (timeout_ms, _lib.binance_call_options_set_timeout, "timeout_ms"),
-            ):
-                if value is not None and setter(opts, _int(value, name)) != Status.BINANCE_OK:
-                    raise _error(Status.BINANCE_ERR_INVALID_ARGUMENT, f"{name} {value} is out of range")
-            with self._idle:
-                handle = self._handle
-                self._calls += 1
-            self._on_this_thread.depth = getattr(self._on_this_thread, "depth", 0) + 1
+            self._in_flight.add(call)
+            handle = self._handle  # counted first: close() waits, or this finds it closed
             detail = _lib.binance_result_new()  # NULL (internal error) is accepted throughout
-            try:
-                yield handle, detail, opts
-            finally:
-                _lib.binance_result_free(detail)
-                self._on_this_thread.depth -= 1
-                with self._idle:
-                    self._calls -= 1
-                    self._idle.notify_all()
+            return work(handle, detail)
         finally:
-            _lib.binance_call_options_free(opts)
+            self._in_flight.discard(call)
+            _lib.binance_result_free(detail)
 
     def try_cancel(
         self,
@@ -528,12 +557,13 @@ class Client:
     def _order(self, calls, algo_id, client_algo_id, recv_window_ms=None, timeout_ms=None) -> Result:
         """One of `calls` (by algoId, by clientAlgoId) with the owned body freed."""
         out = c_void_p()
-        with self._target(algo_id, client_algo_id) as (by_id, target):
-            with self._call(recv_window_ms, timeout_ms) as (handle, detail, opts):
-                if handle is None:
-                    return _closed()
-                call = calls[0 if by_id else 1]
-                return _outcome(lambda: call(handle, target, opts, detail, byref(out)), detail, out)
+        with self._target(algo_id, client_algo_id) as (by_id, target), _options(recv_window_ms, timeout_ms) as opts:
+            fn = calls[0 if by_id else 1]
+
+            def order(handle, detail):
+                return _closed() if handle is None else _outcome(fn, (handle, target, opts, detail, byref(out)), detail, out)
+
+            return self._run(order)
 
     @staticmethod
     @contextlib.contextmanager
@@ -549,26 +579,25 @@ class Client:
 
     def sync_clock(self) -> Result:
         """Measures the server-time offset now (GET /api/v3/time); raises on failure."""
-        with self._call() as (handle, detail, _):
-            if handle is None:
-                return _raise_unless_ok(_closed())
-            return _raise_unless_ok(_outcome(lambda: _lib.binance_client_sync_clock(handle, detail), detail))
+        def sync(handle, detail):
+            return _closed() if handle is None else _outcome(_lib.binance_client_sync_clock, (handle, detail), detail)
+
+        return _raise_unless_ok(self._run(sync))
 
     def warm(self, connections: int) -> Result:
         """Opens `connections` kept-alive connections now (and syncs the clock),
         so that as many concurrent cancels find one ready; raises on failure."""
         n = _int(connections, "connections", 32)
-        with self._call() as (handle, detail, _):
-            if handle is None:
-                return _raise_unless_ok(_closed())
-            return _raise_unless_ok(_outcome(lambda: _lib.binance_client_warm(handle, n, detail), detail))
+        def warm(handle, detail):
+            return _closed() if handle is None else _outcome(_lib.binance_client_warm, (handle, n, detail), detail)
+
+        return _raise_unless_ok(self._run(warm))
 
     @property
     def clock_offset_ms(self) -> int:
         """Server time minus local time in ms, as used for signing; 0 before a sync."""
         out = c_int64()
-        with self._call() as (handle, _, _opts):
-            status = _lib.binance_client_clock_offset_ms(handle, byref(out))
+        status = self._run(lambda handle, _: _lib.binance_client_clock_offset_ms(handle, byref(out)))
         if status != Status.BINANCE_OK:
             raise _error(status, "the client is closed")
         return out.value
@@ -578,11 +607,14 @@ class Client:
         later calls fail with InvalidArgument. Raises RuntimeError when called
         from inside a call on this client (its signer or logger), which it
         would wait for forever."""
-        if getattr(self._on_this_thread, "depth", 0):
+        me = threading.get_ident()
+        if any(thread == me for thread, _ in list(self._in_flight)):
             raise RuntimeError("close() inside a call on this client (from its signer or logger) would wait for itself")
-        with self._idle:
-            self._handle = None
-            self._idle.wait_for(lambda: self._calls == 0)
+        self._handle = None  # before the wait: a call that starts now finds it closed
+        pause = 0.001
+        while self._in_flight:  # each ends by its total timeout
+            time.sleep(pause)
+            pause = min(2 * pause, 0.02)
         self._free()
 
     def __enter__(self) -> "Client":
