@@ -313,8 +313,22 @@ fn scripted_server(
 }
 
 fn server_time_now() -> String {
+    server_time_plus(0)
+}
+
+fn server_time_plus(ms: u128) -> String {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
-    format!("{{\"serverTime\":{now}}}")
+    format!("{{\"serverTime\":{}}}", now + ms)
+}
+
+/// Server time that jumps 5 s ahead after the first reading: what makes a
+/// -1021 after a sync (the offset the resync finds has moved).
+fn jumping_clock() -> impl Fn() -> String + Send + Sync {
+    let readings = std::sync::atomic::AtomicUsize::new(0);
+    move || match readings.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+        0 => server_time_now(),
+        _ => server_time_plus(5_000),
+    }
 }
 
 #[test]
@@ -393,6 +407,7 @@ fn a_1021_is_resent_once_and_only_after_a_successful_resync() {
     {
         let cancels = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let seen = cancels.clone();
+        let clock = jumping_clock();
         let url = scripted_server(move |request_line, _, _| {
             if request_line.starts_with("DELETE ") {
                 seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -402,7 +417,7 @@ fn a_1021_is_resent_once_and_only_after_a_successful_resync() {
                     Duration::ZERO,
                 )
             } else {
-                (time_status, server_time_now(), Duration::ZERO)
+                (time_status, clock(), Duration::ZERO)
             }
         });
         let mut cfg = config(&url);
@@ -417,18 +432,42 @@ fn a_1021_is_resent_once_and_only_after_a_successful_resync() {
 }
 
 #[test]
-fn a_1021_is_not_resent_when_less_time_is_left_than_it_took() {
-    // -1021 after 400 ms, within a 700 ms call: a resend would time out and
-    // turn "not executed" into an unknown outcome.
+fn a_1021_the_clock_does_not_explain_is_unknown_and_not_resent() {
+    // The server's clock stays put: the -1021 may be another request's
+    // answer (a stray), and the cancel, executed.
     let cancels = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let seen = cancels.clone();
     let url = scripted_server(move |request_line, _, _| {
         if request_line.starts_with("DELETE ") {
             seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let body = r#"{"code":-1021,"msg":"Timestamp outside of the recvWindow."}"#.to_owned();
-            ("400 Bad Request", body, Duration::from_millis(400))
+            ("400 Bad Request", body, Duration::ZERO)
         } else {
             ("200 OK", server_time_now(), Duration::ZERO)
+        }
+    });
+    let client = Client::new(&config(&url)).unwrap();
+    assert_eq!(client.sync_now().kind, Kind::Ok);
+    let out = client.cancel(1);
+    assert_eq!((out.kind, out.attempts), (Kind::UnknownOutcome, 1), "{}", out.message);
+    assert!(out.message.contains("does not explain"), "{}", out.message);
+    assert_eq!(cancels.load(std::sync::atomic::Ordering::SeqCst), 1, "resent");
+}
+
+#[test]
+fn a_1021_is_not_resent_when_less_time_is_left_than_it_took() {
+    // -1021 after 400 ms, within a 700 ms call: a resend would time out and
+    // turn "not executed" into an unknown outcome.
+    let cancels = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = cancels.clone();
+    let clock = jumping_clock();
+    let url = scripted_server(move |request_line, _, _| {
+        if request_line.starts_with("DELETE ") {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let body = r#"{"code":-1021,"msg":"Timestamp outside of the recvWindow."}"#.to_owned();
+            ("400 Bad Request", body, Duration::from_millis(400))
+        } else {
+            ("200 OK", clock(), Duration::ZERO)
         }
     });
     let mut cfg = config(&url);
