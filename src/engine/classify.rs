@@ -66,12 +66,15 @@ pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
         Err(e) => (None, Fields::read(&String::from_utf8_lossy(e.as_bytes()))),
     };
     let is_json = fields.is_some();
-    let Fields { code, code_malformed, success, msg, algo_id, client_algo_id } = fields.unwrap_or_default();
+    let Fields { code, code_malformed, success, msg, algo_id, algo_id_malformed, client_algo_id } =
+        fields.unwrap_or_default();
     out.exchange_code = code.unwrap_or(0);
     out.exchange_msg = msg.unwrap_or_default();
     // HTTP/1.1 cannot tie an answer to its request: a stray or late answer
     // on a kept-alive connection would otherwise pass for this one's.
     let other_order = match order {
+        // An algoId that is not an integer cannot be shown to be this one's.
+        Some(_) if algo_id_malformed => Some("an algoId that is not an integer".to_owned()),
         Some(OrderRef::AlgoId(id)) => algo_id.filter(|&named| named != id).map(|named| format!("algoId {named}")),
         Some(OrderRef::ClientAlgoId(id)) => {
             client_algo_id.filter(|named| named != id).map(|_| "another clientAlgoId".to_owned())
@@ -149,8 +152,8 @@ fn describe(out: &Outcome, is_json: bool) -> String {
 
 /// The fields the rules read, taken straight from the body without building
 /// a JSON tree. A `success` or `msg` of another type counts as absent, a
-/// `code` that is not an i64 as malformed and, as for any JSON map, a
-/// repeated key's last value wins.
+/// `code` or `algoId` that is not an i64 as malformed and, as for any JSON
+/// map, a repeated key's last value wins.
 #[derive(Debug, Default)]
 struct Fields {
     code: Option<i64>,
@@ -158,6 +161,7 @@ struct Fields {
     success: Option<bool>,
     msg: Option<String>,
     algo_id: Option<i64>,
+    algo_id_malformed: bool,
     client_algo_id: Option<String>,
 }
 
@@ -198,7 +202,11 @@ impl<'de> Visitor<'de> for FieldsVisitor {
                 }
                 Key::Success => fields.success = map.next_value::<Value>()?.as_bool(),
                 Key::Msg => fields.msg = string(map.next_value::<Value>()?),
-                Key::AlgoId => fields.algo_id = map.next_value::<Value>()?.as_i64(),
+                Key::AlgoId => {
+                    let algo_id = map.next_value::<Value>()?;
+                    fields.algo_id = algo_id.as_i64();
+                    fields.algo_id_malformed = fields.algo_id.is_none() && !algo_id.is_null();
+                }
                 Key::ClientAlgoId => fields.client_algo_id = string(map.next_value::<Value>()?),
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
@@ -377,6 +385,10 @@ mod tests {
         let named = |id| classify(answer(200, r#"{"algoId":1,"clientAlgoId":"theirs","success":true}"#), Some(id));
         assert_eq!(named(OrderRef::ClientAlgoId("mine")).kind, Kind::UnknownOutcome);
         assert_eq!(named(OrderRef::ClientAlgoId("theirs")).kind, Kind::Ok);
+        for odd in [r#""14511""#, "14511.0", "99999999999999999999999"] {
+            let body = format!(r#"{{"algoId":{odd},"success":true,"code":0}}"#);
+            assert_eq!(classify(answer(200, &body), Some(OrderRef::AlgoId(14511))).kind, Kind::UnknownOutcome, "{odd}");
+        }
         // A refusal or rate limit naming another order is no verdict on this one.
         for status in [400, 429] {
             let other = classify(answer(status, r#"{"algoId":999,"code":-1021,"msg":"x"}"#), Some(OrderRef::AlgoId(1)));
