@@ -136,8 +136,10 @@ typedef int (*binance_sign_fn)(void *user_data,
                                size_t out_cap);
 
 /**
- * One structured event. It never holds a key, a secret, a signature or a
- * signed URL. Everything it points to is valid only during the callback.
+ * One structured event. The library never puts a key, a secret, a
+ * signature or a signed URL in it; an answer's msg is quoted as the server
+ * wrote it (Binance's never echoes the request). Everything it points to is
+ * valid only during the callback.
  */
 typedef struct binance_log_event {
   enum binance_log_kind kind;
@@ -457,8 +459,8 @@ enum binance_status binance_config_set_ca_file(struct binance_config *cfg, const
 /**
  * Sets the timeouts in milliseconds, each 1..=600000 (defaults 5000 and
  * 10000). `connect_ms` bounds DNS, TCP connect and the TLS handshake;
- * `total_ms` bounds the whole call, so no call takes longer (to the
- * millisecond), except by the time a signer or logging hook of yours runs
+ * `total_ms` bounds the whole call, so no call takes longer (to a
+ * millisecond or so), except by the time a signer or logging hook of yours runs
  * past it; nothing is sent once it is spent. A connect timeout above the
  * total is capped to it.
  *

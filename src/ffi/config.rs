@@ -170,8 +170,8 @@ pub extern "C" fn binance_config_set_ca_file(cfg: *mut binance_config, pem_path:
 
 /// Sets the timeouts in milliseconds, each 1..=600000 (defaults 5000 and
 /// 10000). `connect_ms` bounds DNS, TCP connect and the TLS handshake;
-/// `total_ms` bounds the whole call, so no call takes longer (to the
-/// millisecond), except by the time a signer or logging hook of yours runs
+/// `total_ms` bounds the whole call, so no call takes longer (to a
+/// millisecond or so), except by the time a signer or logging hook of yours runs
 /// past it; nothing is sent once it is spent. A connect timeout above the
 /// total is capped to it.
 ///

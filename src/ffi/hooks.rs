@@ -45,8 +45,10 @@ pub enum binance_log_kind {
     BINANCE_LOG_CLOCK_SYNC = 3,
 }
 
-/// One structured event. It never holds a key, a secret, a signature or a
-/// signed URL. Everything it points to is valid only during the callback.
+/// One structured event. The library never puts a key, a secret, a
+/// signature or a signed URL in it; an answer's msg is quoted as the server
+/// wrote it (Binance's never echoes the request). Everything it points to is
+/// valid only during the callback.
 #[repr(C)]
 pub struct binance_log_event {
     pub kind: binance_log_kind,
