@@ -321,6 +321,28 @@ fn server_time_plus(ms: u128) -> String {
     format!("{{\"serverTime\":{}}}", now + ms)
 }
 
+/// A server that refuses every cancel with -1021 after `pause`, and answers
+/// the time request with `time()` under `time_status`; with the number of
+/// cancels it got.
+fn refusing_timestamps(
+    pause: Duration,
+    time_status: &'static str,
+    time: impl Fn() -> String + Send + Sync + 'static,
+) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    let cancels = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = cancels.clone();
+    let url = scripted_server(move |request_line, _, _| {
+        if request_line.starts_with("DELETE ") {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let body = r#"{"code":-1021,"msg":"Timestamp outside of the recvWindow."}"#.to_owned();
+            ("400 Bad Request", body, pause)
+        } else {
+            (time_status, time(), Duration::ZERO)
+        }
+    });
+    (url, cancels)
+}
+
 /// Server time that jumps 5 s ahead after the first reading: what makes a
 /// -1021 after a sync (the offset the resync finds has moved).
 fn jumping_clock() -> impl Fn() -> String + Send + Sync {
@@ -405,21 +427,7 @@ fn a_1021_is_resent_once_and_only_after_a_successful_resync() {
     for (time_status, synced, want_cancels) in
         [("200 OK", Kind::Ok, 2), ("500 Internal Server Error", Kind::UnknownOutcome, 1)]
     {
-        let cancels = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let seen = cancels.clone();
-        let clock = jumping_clock();
-        let url = scripted_server(move |request_line, _, _| {
-            if request_line.starts_with("DELETE ") {
-                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                (
-                    "400 Bad Request",
-                    r#"{"code":-1021,"msg":"Timestamp outside of the recvWindow."}"#.to_owned(),
-                    Duration::ZERO,
-                )
-            } else {
-                (time_status, clock(), Duration::ZERO)
-            }
-        });
+        let (url, cancels) = refusing_timestamps(Duration::ZERO, time_status, jumping_clock());
         let mut cfg = config(&url);
         cfg.set_clock_sync(true);
         let client = Client::new(&cfg).unwrap();
@@ -435,17 +443,7 @@ fn a_1021_is_resent_once_and_only_after_a_successful_resync() {
 fn a_1021_the_clock_does_not_explain_is_unknown_and_not_resent() {
     // The server's clock stays put: the -1021 may be another request's
     // answer (a stray), and the cancel, executed.
-    let cancels = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let seen = cancels.clone();
-    let url = scripted_server(move |request_line, _, _| {
-        if request_line.starts_with("DELETE ") {
-            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let body = r#"{"code":-1021,"msg":"Timestamp outside of the recvWindow."}"#.to_owned();
-            ("400 Bad Request", body, Duration::ZERO)
-        } else {
-            ("200 OK", server_time_now(), Duration::ZERO)
-        }
-    });
+    let (url, cancels) = refusing_timestamps(Duration::ZERO, "200 OK", server_time_now);
     let client = Client::new(&config(&url)).unwrap();
     assert_eq!(client.sync_now().kind, Kind::Ok);
     let out = client.cancel(1);
@@ -458,18 +456,7 @@ fn a_1021_the_clock_does_not_explain_is_unknown_and_not_resent() {
 fn a_1021_is_not_resent_when_less_time_is_left_than_it_took() {
     // -1021 after 400 ms, within a 700 ms call: a resend would time out and
     // turn "not executed" into an unknown outcome.
-    let cancels = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let seen = cancels.clone();
-    let clock = jumping_clock();
-    let url = scripted_server(move |request_line, _, _| {
-        if request_line.starts_with("DELETE ") {
-            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let body = r#"{"code":-1021,"msg":"Timestamp outside of the recvWindow."}"#.to_owned();
-            ("400 Bad Request", body, Duration::from_millis(400))
-        } else {
-            ("200 OK", clock(), Duration::ZERO)
-        }
-    });
+    let (url, cancels) = refusing_timestamps(Duration::from_millis(400), "200 OK", jumping_clock());
     let mut cfg = config(&url);
     cfg.set_timeouts(700, 700).unwrap();
     let client = Client::new(&cfg).unwrap();

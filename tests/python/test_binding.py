@@ -1,12 +1,14 @@
 """Tests of bindings/python/binance_algo against the bundled simulator (see
 conftest.py for the open ids and scripted faults; each test uses its own ids)."""
 
+import contextlib
 import ctypes
 import hashlib
 import hmac
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -567,21 +569,26 @@ def test_an_interrupt_in_a_logger_comes_after_the_call_with_its_result(sim_url):
         assert c.try_cancel(2061).code == -20124  # it was cancelled
 
 
-def test_an_interrupt_during_a_call_carries_its_result(client):
-    import signal
+@contextlib.contextmanager
+def _interrupted_after(seconds):
+    """A KeyboardInterrupt from a signal handler `seconds` from now."""
 
     def interrupt(*_):
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGALRM, interrupt)
     try:
-        signal.setitimer(signal.ITIMER_REAL, 0.1)
-        with pytest.raises(KeyboardInterrupt) as e:
-            client.try_cancel(7000)  # answered after 500 ms: not an open order
-        assert e.value.binance_result.code == -20124
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_an_interrupt_during_a_call_carries_its_result(client):
+    with _interrupted_after(0.1), pytest.raises(KeyboardInterrupt) as e:
+        client.try_cancel(7000)  # answered after 500 ms: not an open order
+    assert e.value.binance_result.code == -20124
 
 
 def test_arguments_of_the_wrong_type_are_refused_up_front(sim_url):
@@ -616,21 +623,10 @@ def test_a_closed_client_says_so(sim_url):
 def test_an_interrupt_as_a_logger_is_entered_comes_after_the_call_with_its_result(sim_url):
     # The signal lands while C waits for the answer; its handler then raises
     # as the logger is entered, before the logger's own `try`.
-    import signal
-
-    def interrupt(*_):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGALRM, interrupt)
-    try:
-        with binance_algo.Client(KEY, SECRET, base_url=sim_url, logger=lambda event: None) as c:
-            signal.setitimer(signal.ITIMER_REAL, 0.1)
-            with pytest.raises(KeyboardInterrupt) as e:
-                c.try_cancel(7000)  # answered after 500 ms: not an open order
-            assert e.value.binance_result.code == -20124
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    with binance_algo.Client(KEY, SECRET, base_url=sim_url, logger=lambda event: None) as c:
+        with _interrupted_after(0.1), pytest.raises(KeyboardInterrupt) as e:
+            c.try_cancel(7000)  # answered after 500 ms: not an open order
+        assert e.value.binance_result.code == -20124
 
 
 def test_an_error_reading_a_result_is_raised_not_retried_for_ever(sim_url):
