@@ -477,10 +477,9 @@ enum binance_status binance_config_set_timeouts(struct binance_config *cfg,
  * on, a client measures the offset to the server's clock with
  * `GET /api/v3/time` before its first cancel (again after a failed sync at
  * most every 30 s), and after a -1021 answer ("timestamp outside the
- * recvWindow": not executed) resyncs and, when that succeeds, explains the
- * -1021 (else the call is UNKNOWN_OUTCOME: it may be a stray answer of
- * another request) and the time left is no less than the refused attempt
- * took, sends the cancel once more, signed afresh. When off, the client never syncs by itself (not before a cancel,
+ * recvWindow": not executed) resyncs and, when that succeeds and the time
+ * left is no less than the refused attempt took, sends the cancel once
+ * more, signed afresh. When off, the client never syncs by itself (not before a cancel,
  * not in binance_client_warm, not after a -1021, which is then returned as
  * REJECTED): timestamps come from the local clock, plus the offset of a
  * binance_client_sync_clock you call yourself, if any.
@@ -488,8 +487,7 @@ enum binance_status binance_config_set_timeouts(struct binance_config *cfg,
  * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg`.
  * Thread safety: one thread at a time per `cfg`.
  */
-enum binance_status binance_config_set_clock_sync(struct binance_config *cfg,
-                                                  int enabled);
+enum binance_status binance_config_set_clock_sync(struct binance_config *cfg, int enabled);
 
 /**
  * How many times a cancel that provably did not execute is sent again,

@@ -18,10 +18,6 @@ const TIME_PATH: &str = "/api/v3/time";
 const CODE_TIMESTAMP: i64 = -1021;
 /// How far past the call's deadline the pool's own timeout may reach.
 const DEADLINE_SLACK: Duration = Duration::from_millis(1);
-/// The recvWindow the exchange applies when none is sent.
-const EXCHANGE_RECV_WINDOW_MS: i64 = 5000;
-/// Error allowed in measuring the offset and the round trip (below).
-const CLOCK_SLACK_MS: u64 = 250;
 /// Pause before resending a request that never left, times the attempt number.
 const NOT_SENT_BACKOFF: Duration = Duration::from_millis(20);
 
@@ -114,9 +110,8 @@ impl Client {
 
     /// Cancels one algo order within the total timeout. Resends only what
     /// provably did not execute: a request that never left (up to
-    /// `max_retries` more times) and, once, a -1021 after a clock resync
-    /// that explains it, when what is left of the time is no less than that
-    /// attempt took.
+    /// `max_retries` more times) and, once, a -1021 after a clock resync,
+    /// when what is left of the time is no less than that attempt took.
     /// Every attempt is signed with a fresh timestamp.
     pub fn cancel_with(&self, order: OrderRef<'_>, opts: &CallOptions) -> Outcome {
         if let Err(why) = order.validate() {
@@ -151,29 +146,14 @@ impl Client {
                 Kind::Transport => attempt <= self.max_retries,
                 Kind::Rejected if out.exchange_code == CODE_TIMESTAMP && self.clock_sync && !resynced => {
                     resynced = true;
-                    let signed_with = self.clock.offset_ms().unwrap_or(0);
-                    let window = opts.recv_window_ms.or(self.recv_window_ms).unwrap_or(EXCHANGE_RECV_WINDOW_MS);
-                    match self.sync_clock(deadline, false) {
-                        Err(_) => false,
-                        Ok(offset) if !clock_explains_1021(offset.abs_diff(signed_with), round_trip, window) => {
-                            out.kind = Kind::UnknownOutcome;
-                            out.message = format!(
-                                "a -1021 that the clock does not explain (the resync moved it {} ms; the request \
-                                 took {} ms): perhaps a stray answer of another request; {MAY_HAVE_RUN}",
-                                offset.abs_diff(signed_with),
-                                round_trip.as_millis()
-                            );
-                            false
-                        }
-                        // A resend unlikely to be answered in time would turn a
-                        // certain "not executed" into an unknown outcome.
-                        Ok(_) if deadline.saturating_duration_since(Instant::now()) < round_trip => {
-                            out.message
-                                .push_str(" [not resent after the clock resync: less time is left than it took]");
-                            false
-                        }
-                        Ok(_) => true,
+                    // A resend unlikely to be answered in time would turn a
+                    // certain "not executed" into an unknown outcome.
+                    let synced = self.sync_clock(deadline, false).is_ok();
+                    let in_time = deadline.saturating_duration_since(Instant::now()) >= round_trip;
+                    if synced && !in_time {
+                        out.message.push_str(" [not resent after the clock resync: less time is left than it took]");
                     }
+                    synced && in_time
                 }
                 _ => false,
             };
@@ -417,16 +397,6 @@ impl Client {
         held.release();
         Ok(TimeSample { server_ms, sent_ms, received_ms })
     }
-}
-
-/// Whether a -1021 ("timestamp more than 1000 ms ahead of the server, or
-/// more than recvWindow behind") is explained by the clock: the resync moved
-/// the offset, or the request took, about as long as the exchange tolerates.
-/// One that is not may be another request's answer, which a resend would
-/// repeat.
-fn clock_explains_1021(offset_moved_ms: u64, round_trip: Duration, recv_window_ms: i64) -> bool {
-    let tolerated = recv_window_ms.clamp(0, 1000) as u64;
-    offset_moved_ms + round_trip.as_millis() as u64 + CLOCK_SLACK_MS >= tolerated
 }
 
 /// One reading of the server's clock, between two local readings.
