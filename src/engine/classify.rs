@@ -66,15 +66,17 @@ pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
         Err(e) => (None, Fields::read(&String::from_utf8_lossy(e.as_bytes()))),
     };
     let is_json = fields.is_some();
-    let Fields { code, code_malformed, success, msg, algo_id, algo_id_malformed, client_algo_id } =
+    let Fields { code, code_malformed, success, msg, algo_id, client_algo_id, order_malformed } =
         fields.unwrap_or_default();
     out.exchange_code = code.unwrap_or(0);
     out.exchange_msg = msg.unwrap_or_default();
     // HTTP/1.1 cannot tie an answer to its request: a stray or late answer
     // on a kept-alive connection would otherwise pass for this one's.
     let other_order = match order {
-        // An algoId that is not an integer cannot be shown to be this one's.
-        Some(_) if algo_id_malformed => Some("an algoId that is not an integer".to_owned()),
+        // An order named in a form that cannot be compared is not shown to be this one.
+        Some(_) if order_malformed => {
+            Some("an algoId that is not an integer, or a clientAlgoId not a string".to_owned())
+        }
         Some(OrderRef::AlgoId(id)) => algo_id.filter(|&named| named != id).map(|named| format!("algoId {named}")),
         Some(OrderRef::ClientAlgoId(id)) => {
             client_algo_id.filter(|named| named != id).map(|_| "another clientAlgoId".to_owned())
@@ -152,8 +154,9 @@ fn describe(out: &Outcome, is_json: bool) -> String {
 
 /// The fields the rules read, taken straight from the body without building
 /// a JSON tree. A `success` or `msg` of another type counts as absent, a
-/// `code` or `algoId` that is not an i64 as malformed and, as for any JSON
-/// map, a repeated key's last value wins.
+/// `code` or `algoId` that is not an i64, or a `clientAlgoId` that is not a
+/// string, as malformed and, as for any JSON map, a repeated key's last value
+/// wins.
 #[derive(Debug, Default)]
 struct Fields {
     code: Option<i64>,
@@ -161,8 +164,8 @@ struct Fields {
     success: Option<bool>,
     msg: Option<String>,
     algo_id: Option<i64>,
-    algo_id_malformed: bool,
     client_algo_id: Option<String>,
+    order_malformed: bool,
 }
 
 impl Fields {
@@ -205,9 +208,13 @@ impl<'de> Visitor<'de> for FieldsVisitor {
                 Key::AlgoId => {
                     let algo_id = map.next_value::<Value>()?;
                     fields.algo_id = algo_id.as_i64();
-                    fields.algo_id_malformed = fields.algo_id.is_none() && !algo_id.is_null();
+                    fields.order_malformed |= fields.algo_id.is_none() && !algo_id.is_null();
                 }
-                Key::ClientAlgoId => fields.client_algo_id = string(map.next_value::<Value>()?),
+                Key::ClientAlgoId => {
+                    let client_algo_id = map.next_value::<Value>()?;
+                    fields.order_malformed |= !(client_algo_id.is_string() || client_algo_id.is_null());
+                    fields.client_algo_id = string(client_algo_id);
+                }
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -388,6 +395,11 @@ mod tests {
         for odd in [r#""14511""#, "14511.0", "99999999999999999999999"] {
             let body = format!(r#"{{"algoId":{odd},"success":true,"code":0}}"#);
             assert_eq!(classify(answer(200, &body), Some(OrderRef::AlgoId(14511))).kind, Kind::UnknownOutcome, "{odd}");
+        }
+        for odd in ["12345", r#"["mine"]"#] {
+            let body = format!(r#"{{"algoId":1,"clientAlgoId":{odd},"success":true,"code":0}}"#);
+            let out = classify(answer(200, &body), Some(OrderRef::ClientAlgoId("mine")));
+            assert_eq!(out.kind, Kind::UnknownOutcome, "{odd}");
         }
         // A refusal or rate limit naming another order is no verdict on this one.
         for status in [400, 429] {
