@@ -680,3 +680,36 @@ print(interrupted > 0, closer.is_alive(), len(client._in_flight), flush=True)
 """
     r = _run(["-c", script], PYTHONPATH=str(ROOT / "bindings" / "python"))
     assert (r.returncode, r.stdout.split()) == (0, ["True", "False", "0"]), r.stderr[-2000:]
+
+
+def test_close_returns_while_other_threads_keep_calling(sim_url):
+    # close() waits for the calls that may hold the handle, not for a set
+    # that threads calling on and on never let empty.
+    c = binance_algo.Client(KEY, SECRET, base_url=sim_url)
+    stop = threading.Event()
+
+    def hammer():
+        while not stop.is_set():
+            c.try_cancel(2070)
+
+    workers = [threading.Thread(target=hammer) for _ in range(16)]
+    for w in workers:
+        w.start()
+    time.sleep(0.05)
+    closer = threading.Thread(target=c.close)
+    closer.start()
+    closer.join(10)
+    closing = closer.is_alive()
+    stop.set()
+    for w in workers + [closer]:
+        w.join()
+    assert not closing, "close() kept waiting while other threads called"
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_another_callbacks_exception_is_not_taken_for_a_hooks(client):
+    # A mock answers any attribute: only our own functions may be held.
+    from unittest import mock
+
+    ctypes.CFUNCTYPE(None)(mock.Mock(side_effect=KeyboardInterrupt))()  # reported, dropped
+    assert client.try_cancel(2071).ok

@@ -21,6 +21,7 @@ import os
 import sys
 import threading
 import time
+import types
 import weakref
 from ctypes import byref, c_int64, c_void_p
 from dataclasses import dataclass, fields
@@ -301,8 +302,12 @@ def _unraisable(hook_args) -> None:
     """A signal handler can raise as a signer or logger is entered, before
     its `try`: ctypes then reports the exception here and drops it. Ours are
     held like the ones caught inside; anything else goes to the hook before."""
-    if getattr(hook_args.object, "_binance_algo_hook", False) and hook_args.exc_value is not None:
-        _hold(hook_args.exc_value)
+    hook, exc = hook_args.object, hook_args.exc_value
+    # Only our own functions, asked without running anyone's __getattr__;
+    # and, as inside them, only what is not an Exception.
+    ours = isinstance(hook, types.FunctionType) and hook.__dict__.get("_binance_algo_hook", False)
+    if ours and exc is not None and not isinstance(exc, Exception):
+        _hold(exc)
     else:
         _previous_unraisable(hook_args)
 
@@ -611,8 +616,11 @@ class Client:
         if any(thread == me for thread, _ in list(self._in_flight)):
             raise RuntimeError("close() inside a call on this client (from its signer or logger) would wait for itself")
         self._handle = None  # before the wait: a call that starts now finds it closed
+        # Only the calls that may hold the handle: later ones find None, and
+        # threads that keep calling would otherwise keep the set from emptying.
+        pending = set(self._in_flight)
         pause = 0.001
-        while self._in_flight:  # each ends by its total timeout
+        while pending & self._in_flight:  # each ends by its total timeout
             time.sleep(pause)
             pause = min(2 * pause, 0.02)
         self._free()
