@@ -30,12 +30,14 @@ typedef enum binance_status {
   BINANCE_ERR_INVALID_ARGUMENT = 1,
   /**
    * The exchange said no (a 4XX other than 429/418, or a 200 with
-   * "success": false, or with a non-zero code and no "success"), with a
-   * code other than those of UNKNOWN_OUTCOME. Not cancelled by this call.
+   * "success": false, or with a non-zero code and no "success"), and the
+   * answer is not one of UNKNOWN_OUTCOME's (its codes, or one naming
+   * another order). Not cancelled by this call.
    */
   BINANCE_ERR_REJECTED = 2,
   /**
-   * HTTP 429 or 418: not executed; back off (see Retry-After).
+   * HTTP 429 or 418 (unless one of UNKNOWN_OUTCOME's answers): not
+   * executed; back off (see Retry-After).
    */
   BINANCE_ERR_RATE_LIMITED = 3,
   /**
@@ -43,8 +45,10 @@ typedef enum binance_status {
    * (timeout after sending, 5XX, code -1007, -1006 or -1000 under any HTTP
    * status, a code that is not an integer, "success": true with an error
    * code, a 200 that is not UTF-8, an answer of any status naming another
-   * order (a stray answer on a kept-alive connection), cut or oversized
-   * answer, any other answer). Query the order before acting.
+   * order, or naming one as an algoId that is not an integer or a
+   * clientAlgoId that is not a string (a stray answer on a kept-alive
+   * connection), cut or oversized answer, any other answer). Query the
+   * order before acting.
    */
   BINANCE_ERR_UNKNOWN_OUTCOME = 4,
   /**
@@ -461,7 +465,7 @@ enum binance_status binance_config_set_ca_file(struct binance_config *cfg, const
  * 10000). `connect_ms` bounds DNS, TCP connect and the TLS handshake;
  * `total_ms` bounds the whole call, so no call takes longer (to a
  * millisecond or so), except by the time a signer or logging hook of yours runs
- * past it; nothing is sent once it is spent. A connect timeout above the
+ * past it; nothing is sent once the total is spent. A connect timeout above the
  * total is capped to it.
  *
  * Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg` or a
@@ -552,8 +556,9 @@ enum binance_status binance_config_set_signer(struct binance_config *cfg,
 
 /**
  * Sends structured events (request, answer, retry, clock sync; see
- * binance_log_event) to `log`, on the calling thread. Events never contain
- * a key, a secret, a signature or a signed URL. `log` NULL turns logging
+ * binance_log_event) to `log`, on the calling thread. The library puts no
+ * key, secret, signature or signed URL in them (an answer's msg is quoted
+ * as the server wrote it). `log` NULL turns logging
  * off (the default); then nothing is built for it.
  *
  * Ownership: `user_data` is passed to `log` as is; it must stay valid while
@@ -649,8 +654,9 @@ const char *binance_result_exchange_msg(const struct binance_result *result);
 
 /**
  * A human-readable sentence: what happened and what it means for the order
- * (e.g. "request not sent (Connection refused ...); safe to retry"). It never
- * contains a key, a secret or a signature.
+ * (e.g. "request not sent (Connection refused ...); safe to retry"). The
+ * library puts no key, secret or signature in it (an answer's msg is quoted
+ * as the server wrote it).
  *
  * Ownership: borrowed from `result`, valid until it is passed to another
  * call or freed. Never NULL ("" for a NULL `result`).

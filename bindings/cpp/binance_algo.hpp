@@ -46,7 +46,7 @@ struct Detail {
     int http_status = 0;             // 0: no answer arrived
     std::int64_t exchange_code = 0;  // 0: none
     std::string exchange_msg;        // "" when none
-    std::string message;             // a sentence for logs; never holds a key or secret
+    std::string message;             // a sentence for logs; the library puts no key or secret in it
     std::int64_t retry_after_s = -1; // -1: absent (set with 429/418)
     std::int64_t weight_ip_1m = -1;  // X-SAPI-USED-IP-WEIGHT-1M, -1: absent
     std::int64_t weight_uid_1m = -1; // X-SAPI-USED-UID-WEIGHT-1M, -1: absent

@@ -172,7 +172,7 @@ pub extern "C" fn binance_config_set_ca_file(cfg: *mut binance_config, pem_path:
 /// 10000). `connect_ms` bounds DNS, TCP connect and the TLS handshake;
 /// `total_ms` bounds the whole call, so no call takes longer (to a
 /// millisecond or so), except by the time a signer or logging hook of yours runs
-/// past it; nothing is sent once it is spent. A connect timeout above the
+/// past it; nothing is sent once the total is spent. A connect timeout above the
 /// total is capped to it.
 ///
 /// Returns BINANCE_OK, or BINANCE_ERR_INVALID_ARGUMENT for a NULL `cfg` or a
@@ -291,8 +291,9 @@ pub extern "C" fn binance_config_set_signer(
 }
 
 /// Sends structured events (request, answer, retry, clock sync; see
-/// binance_log_event) to `log`, on the calling thread. Events never contain
-/// a key, a secret, a signature or a signed URL. `log` NULL turns logging
+/// binance_log_event) to `log`, on the calling thread. The library puts no
+/// key, secret, signature or signed URL in them (an answer's msg is quoted
+/// as the server wrote it). `log` NULL turns logging
 /// off (the default); then nothing is built for it.
 ///
 /// Ownership: `user_data` is passed to `log` as is; it must stay valid while

@@ -136,8 +136,9 @@ pub extern "C" fn binance_result_exchange_msg(result: *const binance_result) -> 
 }
 
 /// A human-readable sentence: what happened and what it means for the order
-/// (e.g. "request not sent (Connection refused ...); safe to retry"). It never
-/// contains a key, a secret or a signature.
+/// (e.g. "request not sent (Connection refused ...); safe to retry"). The
+/// library puts no key, secret or signature in it (an answer's msg is quoted
+/// as the server wrote it).
 ///
 /// Ownership: borrowed from `result`, valid until it is passed to another
 /// call or freed. Never NULL ("" for a NULL `result`).

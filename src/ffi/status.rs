@@ -14,17 +14,21 @@ pub enum binance_status {
     /// key); nothing was sent.
     BINANCE_ERR_INVALID_ARGUMENT = 1,
     /// The exchange said no (a 4XX other than 429/418, or a 200 with
-    /// "success": false, or with a non-zero code and no "success"), with a
-    /// code other than those of UNKNOWN_OUTCOME. Not cancelled by this call.
+    /// "success": false, or with a non-zero code and no "success"), and the
+    /// answer is not one of UNKNOWN_OUTCOME's (its codes, or one naming
+    /// another order). Not cancelled by this call.
     BINANCE_ERR_REJECTED = 2,
-    /// HTTP 429 or 418: not executed; back off (see Retry-After).
+    /// HTTP 429 or 418 (unless one of UNKNOWN_OUTCOME's answers): not
+    /// executed; back off (see Retry-After).
     BINANCE_ERR_RATE_LIMITED = 3,
     /// The request may have reached the exchange but the result is unknown
     /// (timeout after sending, 5XX, code -1007, -1006 or -1000 under any HTTP
     /// status, a code that is not an integer, "success": true with an error
     /// code, a 200 that is not UTF-8, an answer of any status naming another
-    /// order (a stray answer on a kept-alive connection), cut or oversized
-    /// answer, any other answer). Query the order before acting.
+    /// order, or naming one as an algoId that is not an integer or a
+    /// clientAlgoId that is not a string (a stray answer on a kept-alive
+    /// connection), cut or oversized answer, any other answer). Query the
+    /// order before acting.
     BINANCE_ERR_UNKNOWN_OUTCOME = 4,
     /// No request was sent (connection refused, DNS, TLS handshake, connect
     /// timeout), after the configured retries. Safe to retry.

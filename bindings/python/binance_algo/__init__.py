@@ -104,7 +104,7 @@ class Result:
     http_status: int  # 0: no answer arrived
     code: int  # the exchange's error code; 0: none
     msg: str  # the exchange's msg; "" when none
-    message: str  # a sentence for logs; never holds a key or secret
+    message: str  # a sentence for logs; the library puts no key or secret in it
     retry_after_s: Optional[int]
     weight_ip_1m: Optional[int]  # X-SAPI-USED-IP-WEIGHT-1M
     weight_uid_1m: Optional[int]  # X-SAPI-USED-UID-WEIGHT-1M
@@ -117,7 +117,8 @@ class Result:
 
 @dataclass(frozen=True)
 class LogEvent:
-    """struct binance_log_event, copied: never a key, secret or signature."""
+    """struct binance_log_event, copied; the library puts no key, secret or
+    signature in it (an answer's msg is quoted as the server wrote it)."""
 
     kind: Union[LogKind, int]
     algo_id: int  # 0 when cancelling by clientAlgoId, or for a clock sync
@@ -590,8 +591,9 @@ class Client:
         return _raise_unless_ok(self._run(sync))
 
     def warm(self, connections: int) -> Result:
-        """Opens `connections` kept-alive connections now (and syncs the clock),
-        so that as many concurrent cancels find one ready; raises on failure."""
+        """Opens `connections` kept-alive connections now (and syncs the clock
+        when clock_sync is on), so that as many concurrent cancels find one
+        ready; raises on failure."""
         n = _int(connections, "connections", 32)
         def warm(handle, detail):
             return _closed() if handle is None else _outcome(_lib.binance_client_warm, (handle, n, detail), detail)
