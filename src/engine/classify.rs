@@ -84,8 +84,10 @@ pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
         None => None,
     };
 
-    // A code that is not an integer may be a mangled -1007: not a verdict.
-    out.kind = if code_malformed || code.is_some_and(|c| CODES_OF_UNKNOWN_OUTCOME.contains(&c)) {
+    // An answer about another order is not this request's, whatever it says,
+    // and a code that is not an integer may be a mangled -1007: no verdict.
+    out.stray = other_order.is_some();
+    out.kind = if out.stray || code_malformed || code.is_some_and(|c| CODES_OF_UNKNOWN_OUTCOME.contains(&c)) {
         Kind::UnknownOutcome
     } else {
         match status {
@@ -101,12 +103,6 @@ pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
             _ => Kind::UnknownOutcome,
         }
     };
-    // Whatever it says (a success, a refusal, a rate limit), it is not this
-    // request's answer.
-    out.stray = other_order.is_some();
-    if out.stray {
-        out.kind = Kind::UnknownOutcome;
-    }
     out.message = match other_order {
         Some(named) => {
             format!("an answer for another order ({named}): a stray or late answer, not this request's; {MAY_HAVE_RUN}")

@@ -129,10 +129,8 @@ impl Client {
         let mut resynced = false;
         let mut attempt = 1;
         loop {
-            let sent = Instant::now();
-            let (mut out, made) = self.send_cancel(order, opts, attempt, deadline, shares_deadline);
-            let round_trip = sent.elapsed();
-            if !made {
+            let (mut out, sent) = self.send_cancel(order, opts, attempt, deadline, shares_deadline);
+            let Some(sent) = sent else {
                 out.attempts = attempt - 1;
                 if attempt > 1 {
                     let made = attempt - 1;
@@ -140,12 +138,13 @@ impl Client {
                     out.message.push_str(&format!(" [after {made} attempt{plural}; none was executed]"));
                 }
                 return out;
-            }
+            };
             out.attempts = attempt;
             let retry = match out.kind {
                 Kind::Transport => attempt <= self.max_retries,
                 Kind::Rejected if out.exchange_code == CODE_TIMESTAMP && self.clock_sync && !resynced => {
                     resynced = true;
+                    let round_trip = sent.elapsed();
                     // A resend unlikely to be answered in time would turn a
                     // certain "not executed" into an unknown outcome.
                     let synced = self.sync_clock(deadline, false).is_ok();
@@ -267,9 +266,10 @@ impl Client {
         Ok(url)
     }
 
-    /// One attempt, and whether it was made: not when the signer fails or
-    /// the time runs out first (after a sync, a back-off, or a slow signer
-    /// or logging hook, which run the caller's code), when nothing is sent.
+    /// One attempt, and when it was sent: None when it was not made, as when
+    /// the signer fails or the time runs out first (after a sync, a
+    /// back-off, or a slow signer or logging hook, which run the caller's
+    /// code).
     fn send_cancel(
         &self,
         order: OrderRef<'_>,
@@ -277,18 +277,18 @@ impl Client {
         attempt: u32,
         deadline: Instant,
         shares_deadline: bool,
-    ) -> (Outcome, bool) {
+    ) -> (Outcome, Option<Instant>) {
         let ran_out = || {
             let why = "request not sent: the total timeout ran out before it \
                        (clock sync, back-off, signer or logging hook); safe to retry";
-            (Outcome::without_answer(Kind::Transport, why), false)
+            (Outcome::without_answer(Kind::Transport, why), None)
         };
         if shares_deadline && Instant::now() >= deadline {
             return ran_out();
         }
         let url = match self.signed_url(order, opts) {
             Ok(url) => url,
-            Err(out) => return (*out, false),
+            Err(out) => return (*out, None),
         };
         self.log(|hook| hook(&event(LogKind::Request, order, attempt, None, Duration::ZERO)));
         let started = Instant::now();
@@ -297,11 +297,11 @@ impl Client {
         // (no per-request config): used while what ran before sending took
         // under a millisecond, the resolution of every timeout here.
         let budget = (shares_deadline || self.total_timeout.saturating_sub(left) >= DEADLINE_SLACK).then_some(left);
-        let (out, made) = if left.is_zero() {
+        let (out, sent) = if left.is_zero() {
             ran_out()
         } else {
-            let sent = self.http.send(Method::Delete, url, Some(self.api_key.expose()), budget, None);
-            let out = match sent {
+            let reply = self.http.send(Method::Delete, url, Some(self.api_key.expose()), budget, None);
+            let out = match reply {
                 Ok((answer, held)) => {
                     let out = classify(answer, Some(order));
                     if out.stray {
@@ -320,10 +320,10 @@ impl Client {
                     format!("no complete answer ({cause}); {MAY_HAVE_RUN}"),
                 ),
             };
-            (out, true)
+            (out, Some(started))
         };
         self.log(|hook| hook(&event(LogKind::Answer, order, attempt, Some(&out), started.elapsed())));
-        (out, made)
+        (out, sent)
     }
 
     /// Calls the logging hook; the event is built only when one is set.
