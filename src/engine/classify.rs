@@ -66,7 +66,7 @@ pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
         Err(e) => (None, Fields::read(&String::from_utf8_lossy(e.as_bytes()))),
     };
     let is_json = fields.is_some();
-    let Fields { code, code_malformed, success, msg, algo_id, client_algo_id, order_malformed } =
+    let Fields { code, code_malformed, success, msg, algo_id, client_algo_id, order_malformed, repeated } =
         fields.unwrap_or_default();
     out.exchange_code = code.unwrap_or(0);
     out.exchange_msg = msg.unwrap_or_default();
@@ -85,9 +85,11 @@ pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
     };
 
     // An answer about another order is not this request's, whatever it says,
-    // and a code that is not an integer may be a mangled -1007: no verdict.
+    // a code that is not an integer may be a mangled -1007, and a field given
+    // twice says two things: no verdict.
     out.stray = other_order.is_some();
-    out.kind = if out.stray || code_malformed || code.is_some_and(|c| CODES_OF_UNKNOWN_OUTCOME.contains(&c)) {
+    let unknown_code = code.is_some_and(|c| CODES_OF_UNKNOWN_OUTCOME.contains(&c));
+    out.kind = if out.stray || code_malformed || repeated || unknown_code {
         Kind::UnknownOutcome
     } else {
         match status {
@@ -151,8 +153,8 @@ fn describe(out: &Outcome, is_json: bool) -> String {
 /// The fields the rules read, taken straight from the body without building
 /// a JSON tree. A `success` or `msg` of another type counts as absent, a
 /// `code` or `algoId` that is not an i64, or a `clientAlgoId` that is not a
-/// string, as malformed and, as for any JSON map, a repeated key's last value
-/// wins.
+/// string, as malformed. One of these keys given twice is `repeated`: JSON
+/// parsers disagree on which value holds (RFC 8259 leaves it open).
 #[derive(Debug, Default)]
 struct Fields {
     code: Option<i64>,
@@ -162,6 +164,7 @@ struct Fields {
     algo_id: Option<i64>,
     client_algo_id: Option<String>,
     order_malformed: bool,
+    repeated: bool,
 }
 
 impl Fields {
@@ -192,7 +195,13 @@ impl<'de> Visitor<'de> for FieldsVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
         let mut fields = Fields::default();
+        let mut seen = 0u8;
         while let Some(key) = map.next_key::<Key>()? {
+            if key != Key::Other {
+                let bit = 1 << key as u8;
+                fields.repeated |= seen & bit != 0;
+                seen |= bit;
+            }
             match key {
                 Key::Code => {
                     let code = map.next_value::<Value>()?;
@@ -227,6 +236,7 @@ fn string(value: Value) -> Option<String> {
     }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Key {
     Code,
     Success,
@@ -402,6 +412,23 @@ mod tests {
             let other = classify(answer(status, r#"{"algoId":999,"code":-1021,"msg":"x"}"#), Some(OrderRef::AlgoId(1)));
             assert_eq!((other.kind, other.stray), (Kind::UnknownOutcome, true), "{status}");
         }
+    }
+
+    #[test]
+    fn a_field_given_twice_is_no_verdict() {
+        for (status, body) in [
+            (200, r#"{"algoId":14511,"success":true,"code":-1007,"code":0}"#),
+            (200, r#"{"algoId":14511,"success":false,"success":true,"code":0}"#),
+            (200, r#"{"algoId":14511,"algoId":14511,"success":true,"code":0}"#),
+            (200, r#"{"algoId":14511,"success":true,"code":0,"msg":"OK","msg":"OK"}"#),
+            (400, r#"{"code":-1007,"code":-20124,"msg":"?"}"#),
+        ] {
+            let out = classify(answer(status, body), Some(OrderRef::AlgoId(14511)));
+            assert_eq!(out.kind, Kind::UnknownOutcome, "{body}");
+        }
+        // Keys the rules do not read may repeat.
+        let extra = r#"{"algoId":14511,"x":1,"x":2,"success":true,"code":0,"msg":"OK"}"#;
+        assert_eq!(classify(answer(200, extra), Some(OrderRef::AlgoId(14511))).kind, Kind::Ok);
     }
 
     #[test]

@@ -24,7 +24,8 @@ pub enum binance_status {
     /// The request may have reached the exchange but the result is unknown
     /// (timeout after sending, 5XX, code -1007, -1006 or -1000 under any HTTP
     /// status, a code that is not an integer, "success": true with an error
-    /// code, a 200 that is not UTF-8, an answer of any status naming another
+    /// code, a code, success, msg, algoId or clientAlgoId given twice, a 200
+    /// that is not UTF-8, an answer of any status naming another
     /// order, or naming one as an algoId that is not an integer or a
     /// clientAlgoId that is not a string (a stray answer on a kept-alive
     /// connection), cut or oversized answer, any other answer). Query the
