@@ -14,7 +14,8 @@
 
 /**
  * Result of every fallible call. The values are fixed forever; new ones are
- * only ever added at the end. The status alone tells the caller what
+ * only ever added after the last status (below BINANCE_STATUS_MAX_ENUM), so
+ * a switch over them needs a default. The status alone tells the caller what
  * happened to the order; see binance_status_str() for a name.
  */
 typedef enum binance_status {
@@ -66,6 +67,13 @@ typedef enum binance_status {
    * sent.
    */
   BINANCE_ERR_SIGNER = 7,
+  /**
+   * Never returned: it gives the enum the range of a 32-bit int, so that
+   * a status added by a later version is a valid value in C++ too (there
+   * an enum without a fixed type holds only its enumerators' range, and
+   * -fstrict-enums optimises on it). Vulkan's *_MAX_ENUM does the same.
+   */
+  BINANCE_STATUS_MAX_ENUM = 2147483647,
 } binance_status;
 
 /**
@@ -88,6 +96,10 @@ typedef enum binance_log_kind {
    * A server-time sync finished; `message` holds the offset or the failure.
    */
   BINANCE_LOG_CLOCK_SYNC = 3,
+  /**
+   * Never sent: as BINANCE_STATUS_MAX_ENUM, room for later kinds.
+   */
+  BINANCE_LOG_KIND_MAX_ENUM = 2147483647,
 } binance_log_kind;
 
 /**

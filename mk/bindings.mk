@@ -51,13 +51,18 @@ $(OUT)/cpp-tests: tests/cpp/test_cancel.cpp $(CPP_SRC) build
 	$(CXX) -x c++ $(CXXSTRICT) -Iinclude -fsyntax-only bindings/cpp/binance_algo.hpp
 	$(CXX) $(CXXSTRICT) -pthread -Ibindings/cpp tests/cpp/test_cancel.cpp $(LINK) -o $@
 
+# Statuses and log kinds of a later version, loaded under UBSan's enum check.
+$(OUT)/cpp-enum-range: tests/cpp/test_enum_range.cpp $(CPP_SRC) build
+	$(CXX) $(CXXSTRICT) -fsanitize=undefined -fno-sanitize-recover=all -Ibindings/cpp $< $(LINK) -o $@
+
 $(OUT)/cancel_cpp: examples/cancel.cpp $(CPP_SRC) build
 	$(CXX) $(CXXSTRICT) -Ibindings/cpp examples/cancel.cpp $(LINK) -o $@
 
 # `make demo` builds the C++ example too (running it is the Makefile's to add).
 demo: $(OUT)/cancel_cpp
 
-cpp-test: $(OUT)/cpp-tests $(OUT)/cancel_cpp
+cpp-test: $(OUT)/cpp-tests $(OUT)/cpp-enum-range $(OUT)/cancel_cpp
+	$(OUT)/cpp-enum-range
 	$(WITH_SIM) $(CPP_SIM_FLAGS) -- $(OUT)/cpp-tests
 	$(WITH_SIM) $(CPP_SIM_FLAGS) -- $(MEMCHECK) $(OUT)/cpp-tests
 	scripts/cancels-twice.sh $(OUT)/cancel_cpp

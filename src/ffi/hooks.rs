@@ -43,6 +43,8 @@ pub enum binance_log_kind {
     BINANCE_LOG_RETRY = 2,
     /// A server-time sync finished; `message` holds the offset or the failure.
     BINANCE_LOG_CLOCK_SYNC = 3,
+    /// Never sent: as BINANCE_STATUS_MAX_ENUM, room for later kinds.
+    BINANCE_LOG_KIND_MAX_ENUM = 0x7fff_ffff,
 }
 
 /// One structured event. The library never puts a key, a secret, a

@@ -2,7 +2,8 @@ use crate::engine::outcome::Kind;
 use std::ffi::{c_char, c_int, CStr};
 
 /// Result of every fallible call. The values are fixed forever; new ones are
-/// only ever added at the end. The status alone tells the caller what
+/// only ever added after the last status (below BINANCE_STATUS_MAX_ENUM), so
+/// a switch over them needs a default. The status alone tells the caller what
 /// happened to the order; see binance_status_str() for a name.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +40,11 @@ pub enum binance_status {
     /// The external signer (binance_config_set_signer) failed; nothing was
     /// sent.
     BINANCE_ERR_SIGNER = 7,
+    /// Never returned: it gives the enum the range of a 32-bit int, so that
+    /// a status added by a later version is a valid value in C++ too (there
+    /// an enum without a fixed type holds only its enumerators' range, and
+    /// -fstrict-enums optimises on it). Vulkan's *_MAX_ENUM does the same.
+    BINANCE_STATUS_MAX_ENUM = 0x7fff_ffff,
 }
 
 impl binance_status {

@@ -84,6 +84,9 @@ def header_enums():
 def test_enums_and_log_event_match_header():
     enums = header_enums()
     assert enums.keys() == {"binance_status", "binance_log_kind"}
+    # Each ends with a range marker that is not a value (BINANCE_STATUS_MAX_ENUM).
+    assert enums["binance_status"].pop("BINANCE_STATUS_MAX_ENUM") == 0x7FFFFFFF
+    assert enums["binance_log_kind"].pop("BINANCE_LOG_KIND_MAX_ENUM") == 0x7FFFFFFF
     assert enums["binance_status"] == {m.name: m.value for m in Status}
     assert enums["binance_log_kind"] == {m.name: m.value for m in binance_algo.LogKind}
     code = re.sub(r"/\*.*?\*/|//[^\n]*", "", HEADER, flags=re.S)
