@@ -1,14 +1,20 @@
 // binance_algo.hpp: header-only C++17 wrapper of libbinance_algo (binance_algo.h).
 //
 // Move-only RAII handles (a moved-from object holds NULL, which every C call
-// answers with BINANCE_ERR_INVALID_ARGUMENT instead of crashing), string_view
-// inputs, and a [[nodiscard]] Result: errors are values, and the only
+// answers with BINANCE_ERR_INVALID_ARGUMENT instead of crashing), string
+// inputs (binance::Text: any string, string_view or C string, NULL included:
+// it reaches C as NULL, which C refuses or, for a passphrase, reads as none),
+// and a [[nodiscard]] Result: errors are values, and the only
 // exceptions are std::bad_alloc and the opt-in Client::cancel_or_throw.
 // Link exactly as for the C header (-lbinance_algo). Thread safety is the C
 // library's: a Client may be shared by any number of threads; a Config or a
 // CallOptions is changed by one thread at a time.
 #ifndef BINANCE_ALGO_HPP
 #define BINANCE_ALGO_HPP
+
+#if __cplusplus < 201703L
+#error "binance_algo.hpp needs C++17 (-std=c++17); C++11 and C++14 can use binance_algo.h directly"
+#endif
 
 #include <cstdint>
 #include <cstring>
@@ -19,6 +25,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "binance_algo.h"
@@ -50,7 +57,7 @@ struct Detail {
     std::int64_t retry_after_s = -1; // -1: absent (set with 429/418)
     std::int64_t weight_ip_1m = -1;  // X-SAPI-USED-IP-WEIGHT-1M, -1: absent
     std::int64_t weight_uid_1m = -1; // X-SAPI-USED-UID-WEIGHT-1M, -1: absent
-    int attempts = 0;                // requests sent; 0: none (bad input)
+    int attempts = 0;                // requests tried (see binance_result_attempts); 0: none
 };
 
 // The outcome of a Client call.
@@ -88,14 +95,31 @@ using Signer = std::function<std::optional<std::string>(std::string_view payload
 // event and its message are valid during the call only. Exceptions are dropped.
 using Logger = std::function<void(const binance_log_event &event)>;
 
+// A string argument: anything that converts to std::string_view, or a C
+// string that may be NULL (getenv's, say), which std::string_view cannot hold.
+class Text {
+public:
+    template <class S, class = std::enable_if_t<std::is_convertible_v<const S &, std::string_view> &&
+                                                !std::is_convertible_v<const S &, const char *>>>
+    Text(const S &s) noexcept : s_(s) {}
+    Text(const char *s) noexcept : s_(s ? std::string_view(s) : std::string_view()), null_(!s) {}
+    std::string_view view() const noexcept { return s_; }
+    bool null() const noexcept { return null_; }
+
+private:
+    std::string_view s_;
+    bool null_ = false;
+};
+
 namespace detail {
 
-// A NUL-terminated copy of a view for the C API, wiped when it goes (it may
-// hold a key or secret). ok() is false for a view with an embedded NUL, which
-// C would silently cut short; nothing is then passed to C.
+// A NUL-terminated copy of a Text for the C API (NULL stays NULL), wiped when
+// it goes (it may hold a key or secret). ok() is false for text with an
+// embedded NUL, which C would silently cut short; nothing is then passed to C.
 class CString {
 public:
-    explicit CString(std::string_view s) : s_(s), ok_(s.find('\0') == std::string_view::npos) {}
+    explicit CString(Text t)
+        : s_(t.view()), null_(t.null()), ok_(t.view().find('\0') == std::string_view::npos) {}
     ~CString() {
         volatile char *p = s_.data(); // volatile: the stores must survive the optimiser
         for (std::size_t i = 0; i < s_.size(); i++) p[i] = '\0';
@@ -103,10 +127,11 @@ public:
     CString(const CString &) = delete;
     CString &operator=(const CString &) = delete;
     bool ok() const noexcept { return ok_; }
-    const char *get() const noexcept { return s_.c_str(); }
+    const char *get() const noexcept { return null_ ? nullptr : s_.c_str(); }
 
 private:
     std::string s_;
+    bool null_;
     bool ok_;
 };
 
@@ -183,12 +208,12 @@ public:
         if (!h_) throw std::bad_alloc();
     }
 
-    [[nodiscard]] Status set_api_key(std::string_view key) { return set(binance_config_set_api_key, key); }
-    [[nodiscard]] Status set_secret_key(std::string_view secret) {
+    [[nodiscard]] Status set_api_key(Text key) { return set(binance_config_set_api_key, key); }
+    [[nodiscard]] Status set_secret_key(Text secret) {
         return set(binance_config_set_secret_key, secret);
     }
-    [[nodiscard]] Status set_base_url(std::string_view url) { return set(binance_config_set_base_url, url); }
-    [[nodiscard]] Status set_ca_file(std::string_view pem_path) { return set(binance_config_set_ca_file, pem_path); }
+    [[nodiscard]] Status set_base_url(Text url) { return set(binance_config_set_base_url, url); }
+    [[nodiscard]] Status set_ca_file(Text pem_path) { return set(binance_config_set_ca_file, pem_path); }
     [[nodiscard]] Status set_recv_window(std::int64_t ms) { return binance_config_set_recv_window(h_.get(), ms); }
     [[nodiscard]] Status set_timeouts(std::int64_t connect_ms, std::int64_t total_ms) {
         return binance_config_set_timeouts(h_.get(), connect_ms, total_ms);
@@ -198,17 +223,17 @@ public:
         return binance_config_set_max_retries(h_.get(), retries);
     }
     // An Ed25519 or RSA key, PKCS#8 PEM text or a file holding it.
-    [[nodiscard]] Status set_private_key(std::string_view pem, std::optional<std::string_view> passphrase = {}) {
+    [[nodiscard]] Status set_private_key(Text pem, std::optional<Text> passphrase = {}) {
         return set_key(binance_config_set_private_key, pem, passphrase);
     }
-    [[nodiscard]] Status set_private_key_file(std::string_view path,
-                                              std::optional<std::string_view> passphrase = {}) {
+    [[nodiscard]] Status set_private_key_file(Text path, std::optional<Text> passphrase = {}) {
         return set_key(binance_config_set_private_key_file, path, passphrase);
     }
-    // Clients built from this config keep their own reference to `sign`.
+    // Clients built from this config keep their own reference to `sign`. An
+    // empty `sign` is refused, as C refuses a NULL one (the config keeps its key).
     [[nodiscard]] Status set_signer(Signer sign) {
-        auto fn = std::make_shared<Signer>(std::move(sign));
-        Status st = binance_config_set_signer(h_.get(), detail::sign_payload, fn.get());
+        auto fn = sign ? std::make_shared<Signer>(std::move(sign)) : nullptr;
+        Status st = binance_config_set_signer(h_.get(), fn ? detail::sign_payload : nullptr, fn.get());
         if (st == BINANCE_OK) signer_ = std::move(fn);
         return st;
     }
@@ -222,19 +247,22 @@ public:
 
     // Why the last setter (or Client::create with this config) failed; "" after a success.
     std::string last_error() const { return binance_config_last_error(h_.get()); }
+    // The C handle. A client made from it with binance_client_new does not keep
+    // this Config's signer or logger alive (Client::create does): keep the
+    // Config until such a client is freed.
     binance_config *capi() const noexcept { return h_.get(); }
 
 private:
     friend class Client;
-    Status set(binance_status (*fn)(binance_config *, const char *), std::string_view s) {
+    Status set(binance_status (*fn)(binance_config *, const char *), Text s) {
         detail::CString c(s);
         return c.ok() ? fn(h_.get(), c.get()) : BINANCE_ERR_INVALID_ARGUMENT;
     }
-    Status set_key(binance_status (*fn)(binance_config *, const char *, const char *), std::string_view key,
-                   std::optional<std::string_view> passphrase) {
-        detail::CString k(key), p(passphrase.value_or(""));
+    Status set_key(binance_status (*fn)(binance_config *, const char *, const char *), Text key,
+                   std::optional<Text> passphrase) {
+        detail::CString k(key), p(passphrase.value_or(nullptr));
         if (!k.ok() || !p.ok()) return BINANCE_ERR_INVALID_ARGUMENT;
-        return fn(h_.get(), k.get(), passphrase ? p.get() : nullptr);
+        return fn(h_.get(), k.get(), p.get());
     }
 
     Handle<binance_config, binance_config_free> h_;
@@ -267,7 +295,7 @@ public:
     }
 
     // One cancel by the caller's clientAlgoId.
-    Result cancel_by_client_algo_id(std::string_view client_algo_id, const CallOptions *opts = nullptr) const {
+    Result cancel_by_client_algo_id(Text client_algo_id, const CallOptions *opts = nullptr) const {
         detail::CString id(client_algo_id);
         if (!id.ok()) return refused("client_algo_id contains a NUL byte; nothing was sent");
         return call(opts, [&](binance_result *d, char **out, const binance_call_options *o) {
@@ -288,8 +316,7 @@ public:
             return binance_presign_cancel(h_.get(), algo_id, o, out);
         });
     }
-    Result presign_cancel_by_client_algo_id(std::string_view client_algo_id,
-                                            const CallOptions *opts = nullptr) const {
+    Result presign_cancel_by_client_algo_id(Text client_algo_id, const CallOptions *opts = nullptr) const {
         detail::CString id(client_algo_id);
         if (!id.ok()) return refused("client_algo_id contains a NUL byte");
         return presign(opts, [&](const binance_call_options *o, char **out) {

@@ -152,6 +152,24 @@ static void test_string_views() {
     std::optional<binance::Client> none;
     CHECK(binance::Client::create(binance::Config(), none) == BINANCE_ERR_INVALID_ARGUMENT); // no keys
     CHECK(!none.has_value());
+
+    // A NULL C string (an unset getenv) reaches C as NULL: refused, with a reason.
+    const char *unset = nullptr;
+    for (auto set : {&binance::Config::set_api_key, &binance::Config::set_secret_key, &binance::Config::set_base_url,
+                     &binance::Config::set_ca_file}) {
+        binance::Config fresh;
+        CHECK((fresh.*set)(unset) == BINANCE_ERR_INVALID_ARGUMENT && !fresh.last_error().empty());
+    }
+    CHECK(cfg.set_private_key(unset) == BINANCE_ERR_INVALID_ARGUMENT && !cfg.last_error().empty());
+    CHECK(cfg.set_private_key_file(unset, "pass") == BINANCE_ERR_INVALID_ARGUMENT && !cfg.last_error().empty());
+    binance::Result r = c.cancel_by_client_algo_id(unset);
+    CHECK(r.status == BINANCE_ERR_INVALID_ARGUMENT && r.detail.attempts == 0 && !r.detail.message.empty());
+    r = c.presign_cancel_by_client_algo_id(unset);
+    CHECK(r.status == BINANCE_ERR_INVALID_ARGUMENT && r.json.empty());
+    // Every kind of string still converts.
+    const std::string owned = key;
+    CHECK(cfg.set_api_key(owned) == BINANCE_OK && cfg.set_api_key(owned.c_str()) == BINANCE_OK);
+    CHECK(cfg.set_api_key(std::string_view(owned)) == BINANCE_OK && cfg.set_api_key("literal-key") == BINANCE_OK);
 }
 
 static void test_moves() {
@@ -193,6 +211,8 @@ static void test_config_errors_and_keys() {
     CHECK(cfg.set_private_key_file("/nonexistent/key.pem") == BINANCE_ERR_INVALID_ARGUMENT);
 
     // A good key is taken and used: the simulator checks HMAC, so it refuses the signature.
+    // A NULL passphrase is none, as in C.
+    CHECK(cfg.set_private_key(ed25519_pem, static_cast<const char *>(nullptr)) == BINANCE_OK);
     CHECK(cfg.set_private_key(ed25519_pem) == BINANCE_OK);
     CHECK(cfg.set_api_key(key) == BINANCE_OK && cfg.set_base_url(url) == BINANCE_OK);
     std::optional<binance::Client> ed;
@@ -252,6 +272,12 @@ static void test_signer_and_logger() {
 
     binance::Config cfg;
     CHECK(cfg.set_logger(nullptr) == BINANCE_OK); // logging off
+
+    // An empty signer is refused as C refuses a NULL one, and the secret key stays.
+    binance::Config keyed = make_config(url, key, secret);
+    CHECK(keyed.set_signer(binance::Signer{}) == BINANCE_ERR_INVALID_ARGUMENT && !keyed.last_error().empty());
+    std::optional<binance::Client> still;
+    CHECK(binance::Client::create(keyed, still) == BINANCE_OK && still->cancel(1078).ok());
 }
 
 static void test_client_ids_options_presign(const binance::Client &c) {
