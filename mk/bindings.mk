@@ -97,8 +97,12 @@ no_space_in_prefix = @case '$(DESTDIR)$(PREFIX)' in *' '*) \
 $(LIB):
 	$(MAKE) build
 
+# A build older than Cargo.toml (made before a pull) would go in under the new
+# version's name, with the old soname inside: refuse it rather than rebuild.
 install: $(LIB)
 	$(no_space_in_prefix)
+	@if [ Cargo.toml -nt $(LIB) ]; then echo "make install: $(LIB) is older than Cargo.toml" \
+	  "(built before the last pull?): run make build first" >&2; exit 2; fi
 	install -d $(INSTALL_LIB)/pkgconfig $(INSTALL_CMAKE) $(INSTALL_INCLUDE)
 	install -m 755 $(LIB) $(INSTALL_LIB)/libbinance_algo.so.$(PKG_VERSION)
 	ln -sf libbinance_algo.so.$(PKG_VERSION) $(INSTALL_LIB)/$(SONAME)
@@ -108,6 +112,8 @@ install: $(LIB)
 	$(FILL) packaging/binance_algo.pc.in >$(INSTALL_LIB)/pkgconfig/binance_algo.pc
 	$(FILL) packaging/binance_algoConfig.cmake.in >$(INSTALL_CMAKE)/binance_algoConfig.cmake
 	$(FILL) packaging/binance_algoConfigVersion.cmake.in >$(INSTALL_CMAKE)/binance_algoConfigVersion.cmake
+	chmod 644 $(INSTALL_LIB)/pkgconfig/binance_algo.pc $(INSTALL_CMAKE)/binance_algoConfig.cmake \
+	  $(INSTALL_CMAKE)/binance_algoConfigVersion.cmake # as install -m 644, whatever the umask
 
 uninstall:
 	$(no_space_in_prefix)

@@ -113,6 +113,15 @@ check "make uninstall" $make -s uninstall PREFIX="$prefix"
 check "nothing left but directories" test -z "$(find "$prefix" ! -type d)"
 # sudo's PATH has no cargo: once built, install must not need it.
 check "install after a build needs no cargo" env PATH=/usr/bin:/bin $make -s install PREFIX="$tmp/no-cargo"
+# Files written by the recipe are as readable as install's under any umask.
+check "make install under umask 077" sh -c "umask 077; $make -s install PREFIX='$tmp/umask'"
+check "pkg-config and cmake files readable by all" test -z "$(find "$tmp/umask" -type f ! -perm -444)"
+# A library older than Cargo.toml (built before a pull) is refused; its mtime is put back.
+touch -r target/release/libbinance_algo.so "$tmp/lib-mtime"
+touch -d 2000-01-01 target/release/libbinance_algo.so
+check "a build older than Cargo.toml is refused" sh -c "! $make -s install PREFIX='$tmp/stale' 2>/dev/null"
+touch -r "$tmp/lib-mtime" target/release/libbinance_algo.so
+check "and nothing was installed for it" test ! -e "$tmp/stale"
 check "a PREFIX with a space is refused" sh -c "! $make -s install PREFIX='$tmp/with space' 2>/dev/null"
 check "and nothing was written for it" test ! -e "$tmp/with" -a ! -e "$tmp/with space" -a ! -e space
 
