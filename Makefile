@@ -24,6 +24,7 @@ all: build
 build:
 	$(CARGO) build --release --locked
 	ln -sf libbinance_algo.so $(OUT)/$(SONAME)
+	scripts/localize-staticlib.sh $(OUT)/libbinance_algo.a
 
 $(OUT)/cancel: examples/cancel.c include/binance_algo.h build
 	$(CC) $(STRICT) examples/cancel.c $(LINK) -o $@
@@ -86,7 +87,7 @@ soak: $(OUT)/soak
 	$(WITH_SIM) --quiet --open-ids 1-$(SOAK_N) -- $(OUT)/soak $(SOAK_N)
 
 symbols: build
-	scripts/check-symbols.sh $(LIB) $(SONAME)
+	scripts/check-symbols.sh $(LIB) $(SONAME) $(OUT)/libbinance_algo.a
 
 # Regenerates the committed include/binance_algo.h from src/ffi.
 header:

@@ -103,6 +103,8 @@ install: $(LIB)
 	$(no_space_in_prefix)
 	@if [ Cargo.toml -nt $(LIB) ]; then echo "make install: $(LIB) is older than Cargo.toml" \
 	  "(built before the last pull?): run make build first" >&2; exit 2; fi
+	@if [ "$$(ar t $(OUT)/libbinance_algo.a | wc -l)" -ne 1 ]; then echo "make install:" \
+	  "$(OUT)/libbinance_algo.a is cargo's, not localized: run make build first" >&2; exit 2; fi
 	install -d $(INSTALL_LIB)/pkgconfig $(INSTALL_CMAKE) $(INSTALL_INCLUDE)
 	install -m 755 $(LIB) $(INSTALL_LIB)/libbinance_algo.so.$(PKG_VERSION)
 	ln -sf libbinance_algo.so.$(PKG_VERSION) $(INSTALL_LIB)/$(SONAME)

@@ -122,6 +122,13 @@ touch -d 2000-01-01 target/release/libbinance_algo.so
 check "a build older than Cargo.toml is refused" sh -c "! $make -s install PREFIX='$tmp/stale' 2>/dev/null"
 touch -r "$tmp/lib-mtime" target/release/libbinance_algo.so
 check "and nothing was installed for it" test ! -e "$tmp/stale"
+# So is cargo's own archive (one object per crate), before make build localizes it.
+cp -p target/release/libbinance_algo.a "$tmp/localized.a"
+cc -c -x c /dev/null -o "$tmp/extra.o" && ar q target/release/libbinance_algo.a "$tmp/extra.o" 2>/dev/null
+check "an archive make build has not localized is refused" \
+    sh -c "! $make -s install PREFIX='$tmp/unlocalized' 2>/dev/null"
+cp -p "$tmp/localized.a" target/release/libbinance_algo.a
+check "and nothing was installed for it" test ! -e "$tmp/unlocalized"
 check "a PREFIX with a space is refused" sh -c "! $make -s install PREFIX='$tmp/with space' 2>/dev/null"
 check "and nothing was written for it" test ! -e "$tmp/with" -a ! -e "$tmp/with space" -a ! -e space
 
