@@ -15,8 +15,11 @@ C_SIM_FLAGS = --quiet --open-ids 14511,3001,3003-3007,1000-1079,2010,2020,900719
   --fault 4290=429:30 --fault 4180=418:120 --fault 4040=404html --fault 5000=500 \
   --fault 5030=503 --fault 5020=502html --fault 2000=html200 --fault 2010=truncated \
   --fault 2020=short --fault 2030=huge --fault 6000=close --fault 7000=slow:10000
+# tests/c/threads.c: 8 threads of 60 ids each, every sixth by clientAlgoId t<T>-<I>.
+THREADS_SIM_FLAGS = --quiet --open-ids 1-480 --open-client-ids \
+  $(shell for t in 0 1 2 3 4 5 6 7; do for i in $$(seq 4 6 59); do printf 't%d-%d,' $$t $$i; done; done | sed 's/,$$//')
 
-.PHONY: all build demo test lint rust-test c-test c-test-asan c-test-valgrind quickstart-test symbols soak header clean
+.PHONY: all build demo test lint rust-test c-test c-test-asan c-test-valgrind quickstart-test symbols soak tsan header clean
 
 all: build
 
@@ -31,6 +34,10 @@ $(OUT)/cancel: examples/cancel.c include/binance_algo.h build
 
 $(OUT)/c-tests: tests/c/test_cancel.c tests/c/check.h include/binance_algo.h build
 	$(CC) $(STRICT) -pthread tests/c/test_cancel.c $(LINK) -o $@
+
+# C11 for its atomics.
+$(OUT)/threads: tests/c/threads.c tests/c/check.h include/binance_algo.h build
+	$(CC) $(subst c99,c11,$(STRICT)) -pthread tests/c/threads.c $(LINK) -o $@
 
 $(OUT)/c-tests-asan: tests/c/test_cancel.c tests/c/check.h include/binance_algo.h build
 	$(CC) $(STRICT) -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
@@ -65,8 +72,9 @@ lint:
 rust-test:
 	$(CARGO) test --release --locked
 
-c-test: $(OUT)/c-tests
+c-test: $(OUT)/c-tests $(OUT)/threads
 	$(WITH_SIM) $(C_SIM_FLAGS) -- $(OUT)/c-tests
+	$(WITH_SIM) $(THREADS_SIM_FLAGS) -- $(OUT)/threads
 
 # The same tests under AddressSanitizer + UBSan (leak checking included) ...
 c-test-asan: $(OUT)/c-tests-asan
@@ -85,6 +93,11 @@ quickstart-test: $(OUT)/quickstart
 SOAK_N ?= 100000
 soak: $(OUT)/soak
 	$(WITH_SIM) --quiet --open-ids 1-$(SOAK_N) -- $(OUT)/soak $(SOAK_N)
+
+# Not part of `make test` (nightly Rust with rust-src): the library under
+# ThreadSanitizer, eight threads on one client.
+tsan:
+	scripts/tsan.sh $(THREADS_SIM_FLAGS)
 
 symbols: build
 	scripts/check-symbols.sh $(LIB) $(SONAME) $(OUT)/libbinance_algo.a
