@@ -5,6 +5,9 @@ STRICT  = -std=c99 -Wall -Wextra -Werror -pedantic
 OUT     = target/release
 LIB     = $(OUT)/libbinance_algo.so
 SONAME  = libbinance_algo.so.$(shell sed -n 's/^version = "\([0-9]*\)\..*/\1/p' Cargo.toml | head -n 1)
+PKG_VERSION = $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+# The version the last `make build` built, for `make install` to check.
+BUILT   = $(OUT)/built-version
 LINK    = -Iinclude -L$(OUT) -lbinance_algo -Wl,-rpath,'$$ORIGIN'
 WITH_SIM = scripts/with-sim.sh
 
@@ -28,6 +31,7 @@ build:
 	$(CARGO) build --release --locked
 	ln -sf libbinance_algo.so $(OUT)/$(SONAME)
 	scripts/localize-staticlib.sh $(OUT)/libbinance_algo.a
+	echo $(PKG_VERSION) >$(BUILT)
 
 $(OUT)/cancel: examples/cancel.c include/binance_algo.h build
 	$(CC) $(STRICT) examples/cancel.c $(LINK) -o $@
@@ -95,8 +99,8 @@ soak: $(OUT)/soak
 	$(WITH_SIM) --quiet --open-ids 1-$(SOAK_N) -- $(OUT)/soak $(SOAK_N)
 
 # Not part of `make test` (nightly Rust with rust-src): the library under
-# ThreadSanitizer, eight threads on one client.
-tsan:
+# ThreadSanitizer, eight threads on one client (`build` makes the simulator).
+tsan: build
 	scripts/tsan.sh $(THREADS_SIM_FLAGS)
 
 symbols: build

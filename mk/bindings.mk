@@ -4,7 +4,6 @@
 
 CXXSTRICT = -std=c++17 -Wall -Wextra -Werror -pedantic
 PYTHON   ?= python3
-PKG_VERSION = $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 # As c-test-valgrind: no memory errors, no definite leaks.
 MEMCHECK  = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
   --show-leak-kinds=definite
@@ -97,12 +96,14 @@ no_space_in_prefix = @case '$(DESTDIR)$(PREFIX)' in *' '*) \
 $(LIB):
 	$(MAKE) build
 
-# A build older than Cargo.toml (made before a pull) would go in under the new
-# version's name, with the old soname inside: refuse it rather than rebuild.
+# A build of another version (made before a pull) would go in under this
+# version's name, with its own soname inside; cargo's archive is not the one
+# make build localizes (a later plain cargo build puts it back). Refused
+# rather than rebuilt.
 install: $(LIB)
 	$(no_space_in_prefix)
-	@if [ Cargo.toml -nt $(LIB) ]; then echo "make install: $(LIB) is older than Cargo.toml" \
-	  "(built before the last pull?): run make build first" >&2; exit 2; fi
+	@if [ "$$(cat $(BUILT) 2>/dev/null)" != "$(PKG_VERSION)" ]; then echo "make install: $(OUT) holds no" \
+	  "make build of version $(PKG_VERSION) (built before the last pull?): run make build first" >&2; exit 2; fi
 	@if [ "$$(ar t $(OUT)/libbinance_algo.a | wc -l)" -ne 1 ]; then echo "make install:" \
 	  "$(OUT)/libbinance_algo.a is cargo's, not localized: run make build first" >&2; exit 2; fi
 	install -d $(INSTALL_LIB)/pkgconfig $(INSTALL_CMAKE) $(INSTALL_INCLUDE)

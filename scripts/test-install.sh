@@ -116,18 +116,19 @@ check "install after a build needs no cargo" env PATH=/usr/bin:/bin $make -s ins
 # Files written by the recipe are as readable as install's under any umask.
 check "make install under umask 077" sh -c "umask 077; $make -s install PREFIX='$tmp/umask'"
 check "pkg-config and cmake files readable by all" test -z "$(find "$tmp/umask" -type f ! -perm -444)"
-# A library older than Cargo.toml (built before a pull) is refused; its mtime is put back.
-touch -r target/release/libbinance_algo.so "$tmp/lib-mtime"
-touch -d 2000-01-01 target/release/libbinance_algo.so
-check "a build older than Cargo.toml is refused" sh -c "! $make -s install PREFIX='$tmp/stale' 2>/dev/null"
-touch -r "$tmp/lib-mtime" target/release/libbinance_algo.so
+# What make build did not make is refused. Tried on a copy of its output
+# (OUT), so that an interrupted run leaves the real one as it was.
+out=$tmp/build-copy
+mkdir "$out"
+cp -p target/release/libbinance_algo.so target/release/libbinance_algo.a target/release/built-version "$out/"
+echo 0.0.0-before-the-pull >"$out/built-version"
+check "a build of another version is refused" sh -c "! $make -s install OUT='$out' PREFIX='$tmp/stale' 2>/dev/null"
 check "and nothing was installed for it" test ! -e "$tmp/stale"
-# So is cargo's own archive (one object per crate), before make build localizes it.
-cp -p target/release/libbinance_algo.a "$tmp/localized.a"
-cc -c -x c /dev/null -o "$tmp/extra.o" && ar q target/release/libbinance_algo.a "$tmp/extra.o" 2>/dev/null
+cp -p target/release/built-version "$out/"
+check "the copy itself installs" $make -s install OUT="$out" PREFIX="$tmp/copy"
+${CC:-cc} -c -x c /dev/null -o "$tmp/extra.o" && ar q "$out/libbinance_algo.a" "$tmp/extra.o" 2>/dev/null
 check "an archive make build has not localized is refused" \
-    sh -c "! $make -s install PREFIX='$tmp/unlocalized' 2>/dev/null"
-cp -p "$tmp/localized.a" target/release/libbinance_algo.a
+    sh -c "! $make -s install OUT='$out' PREFIX='$tmp/unlocalized' 2>/dev/null"
 check "and nothing was installed for it" test ! -e "$tmp/unlocalized"
 check "a PREFIX with a space is refused" sh -c "! $make -s install PREFIX='$tmp/with space' 2>/dev/null"
 check "and nothing was written for it" test ! -e "$tmp/with" -a ! -e "$tmp/with space" -a ! -e space
