@@ -12,7 +12,7 @@
 #ifndef BINANCE_ALGO_HPP
 #define BINANCE_ALGO_HPP
 
-#if __cplusplus < 201703L
+#if (defined(_MSVC_LANG) ? _MSVC_LANG : __cplusplus) < 201703L
 #error "binance_algo.hpp needs C++17 (-std=c++17); C++11 and C++14 can use binance_algo.h directly"
 #endif
 
@@ -95,14 +95,18 @@ using Signer = std::function<std::optional<std::string>(std::string_view payload
 // event and its message are valid during the call only. Exceptions are dropped.
 using Logger = std::function<void(const binance_log_event &event)>;
 
-// A string argument: anything that converts to std::string_view, or a C
-// string that may be NULL (getenv's, say), which std::string_view cannot hold.
+// A string argument: anything that converts to std::string_view, a pointer
+// and a length ({p, n}), or a C string that may be NULL (getenv's, say),
+// which std::string_view cannot hold. Text() is empty, not NULL.
 class Text {
 public:
+    Text() noexcept = default;
     template <class S, class = std::enable_if_t<std::is_convertible_v<const S &, std::string_view> &&
-                                                !std::is_convertible_v<const S &, const char *>>>
+                                                !std::is_pointer_v<std::decay_t<S>> &&
+                                                !std::is_null_pointer_v<S>>>
     Text(const S &s) noexcept : s_(s) {}
     Text(const char *s) noexcept : s_(s ? std::string_view(s) : std::string_view()), null_(!s) {}
+    Text(const char *p, std::size_t n) noexcept : s_(p, n) {}
     std::string_view view() const noexcept { return s_; }
     bool null() const noexcept { return null_; }
 

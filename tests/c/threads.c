@@ -47,7 +47,7 @@ static void *canceller(void *arg) {
         case 3: st = binance_cancel_algo_order_opts(client, id, mine, NULL, &json); break;
         case 4:
             snprintf(cid, sizeof cid, "t%d-%d", t, i);
-            st = binance_cancel_by_client_algo_id(client, cid, (i & 1) ? mine : shared_opts, r, &json);
+            st = binance_cancel_by_client_algo_id(client, cid, (i / 6) & 1 ? mine : shared_opts, r, &json);
             break;
         default: st = binance_cancel_algo_order_ex(client, id - 5, r, &json); /* cancelled at i - 5 */
         }

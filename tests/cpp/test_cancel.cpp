@@ -166,10 +166,21 @@ static void test_string_views() {
     CHECK(r.status == BINANCE_ERR_INVALID_ARGUMENT && r.detail.attempts == 0 && !r.detail.message.empty());
     r = c.presign_cancel_by_client_algo_id(unset);
     CHECK(r.status == BINANCE_ERR_INVALID_ARGUMENT && r.json.empty());
-    // Every kind of string still converts.
+    CHECK(cfg.set_api_key(nullptr) == BINANCE_ERR_INVALID_ARGUMENT);
+    // Every kind of string still converts: a string, a view, a C string, a
+    // literal, {pointer, length}, {} (empty, not NULL), and a type that
+    // converts both to a view and to a C string.
     const std::string owned = key;
     CHECK(cfg.set_api_key(owned) == BINANCE_OK && cfg.set_api_key(owned.c_str()) == BINANCE_OK);
     CHECK(cfg.set_api_key(std::string_view(owned)) == BINANCE_OK && cfg.set_api_key("literal-key") == BINANCE_OK);
+    CHECK(cfg.set_api_key({owned.data(), owned.size()}) == BINANCE_OK);
+    CHECK(cfg.set_api_key({}) == BINANCE_ERR_INVALID_ARGUMENT && !cfg.last_error().empty());
+    struct Both {
+        const std::string &s;
+        operator std::string_view() const { return s; }
+        operator const char *() const { return s.c_str(); }
+    };
+    CHECK(cfg.set_api_key(Both{owned}) == BINANCE_OK);
 }
 
 static void test_moves() {
