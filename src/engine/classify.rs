@@ -56,16 +56,17 @@ pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
     };
 
     // JSON is UTF-8 (RFC 8259), and serde skips unread fields unchecked. A
-    // body that is not is read leniently for its code (a -1007 stays a
+    // body that is not exactly JSON (not UTF-8, a byte-order mark, bytes
+    // after the value) is read leniently for its code (a -1007 stays a
     // -1007), but is never a success nor handed back.
     let (text, fields) = match String::from_utf8(body) {
-        Ok(text) => {
-            let fields = Fields::read(&text);
-            (Some(text), fields)
-        }
-        Err(e) => (None, Fields::read(&String::from_utf8_lossy(e.as_bytes()))),
+        Ok(text) => match Fields::read(&text) {
+            Some(fields) => (Some(text), Some(fields)),
+            None => (None, Fields::read_lenient(&text)),
+        },
+        Err(e) => (None, Fields::read_lenient(&String::from_utf8_lossy(e.as_bytes()))),
     };
-    let is_json = fields.is_some();
+    let is_json = text.is_some();
     let Fields { code, code_malformed, success, msg, algo_id, client_algo_id, order_malformed, repeated } =
         fields.unwrap_or_default();
     out.exchange_code = code.unwrap_or(0);
@@ -95,7 +96,7 @@ pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
         match status {
             429 | 418 => Kind::RateLimited,
             400..=499 => Kind::Rejected,
-            200 if text.is_none() => Kind::UnknownOutcome,
+            200 if !is_json => Kind::UnknownOutcome,
             200 => match (success, code.unwrap_or(0)) {
                 (Some(true), 0) => Kind::Ok,
                 // "success" and an error code at once: no way to tell which holds.
@@ -109,12 +110,10 @@ pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
         Some(named) => {
             format!("an answer for another order ({named}): a stray or late answer, not this request's; {MAY_HAVE_RUN}")
         }
-        None => describe(&out, is_json && text.is_some()),
+        None => describe(&out, is_json),
     };
-    if is_json {
-        // Valid JSON holds no raw NUL byte, so it is a C string as is.
-        out.body = text;
-    }
+    // Valid JSON holds no raw NUL byte, so it is a C string as is.
+    out.body = text;
     out
 }
 
@@ -175,6 +174,13 @@ impl Fields {
         } else {
             serde_json::from_str::<IgnoredAny>(body).ok().map(|_| Fields::default())
         }
+    }
+
+    /// The object a body that is not exactly JSON starts with, after any
+    /// byte-order mark; None when it starts with none.
+    fn read_lenient(body: &str) -> Option<Fields> {
+        let body = body.trim_start_matches('\u{feff}');
+        serde_json::Deserializer::from_str(body).into_iter::<Fields>().next()?.ok()
     }
 }
 
@@ -439,6 +445,26 @@ mod tests {
         let body = b"{\"code\":-20124,\"msg\":\"gone \xff\"}";
         let out = classify(Answer { body: Ok(body.to_vec()), ..answer(400, "") }, None);
         assert_eq!((out.kind, out.exchange_code), (Kind::Rejected, -20124));
+    }
+
+    #[test]
+    fn a_body_that_is_not_exactly_json_keeps_its_code_but_is_never_a_success() {
+        let backend = r#"{"code":-1007,"msg":"execution status unknown"}"#;
+        for body in
+            [format!("\u{feff}{backend}"), format!("{backend}\n{backend}"), format!("{backend}<html>proxy</html>")]
+        {
+            let out = classify(answer(400, &body), Some(OrderRef::AlgoId(1)));
+            assert_eq!(
+                (out.kind, out.exchange_code, out.body.as_deref()),
+                (Kind::UnknownOutcome, -1007, None),
+                "{body}"
+            );
+        }
+        let gone = classify(answer(400, r#"{"code":-20124,"msg":"gone"}trailing"#), None);
+        assert_eq!((gone.kind, gone.exchange_code, gone.body), (Kind::Rejected, -20124, None));
+        let ok = format!("\u{feff}{OK_BODY}");
+        assert_eq!(classify(answer(200, &ok), Some(OrderRef::AlgoId(14511))).kind, Kind::UnknownOutcome);
+        assert_eq!(classify(answer(200, &format!("{OK_BODY}x")), None).kind, Kind::UnknownOutcome);
     }
 
     #[test]

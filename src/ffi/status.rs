@@ -24,7 +24,7 @@ pub enum binance_status {
     BINANCE_ERR_RATE_LIMITED = 3,
     /// The request may have reached the exchange but the result is unknown
     /// (timeout after sending, 5XX, code -1007, -1006 or -1000 under any HTTP
-    /// status, a code that is not an integer, "success": true with an error
+    /// status, even in a body that is not exactly JSON, a code that is not an integer, "success": true with an error
     /// code, a code, success, msg, algoId or clientAlgoId given twice, a 200
     /// that is not UTF-8, an answer of any status naming another
     /// order, or naming one as an algoId that is not an integer or a
