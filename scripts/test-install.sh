@@ -106,6 +106,17 @@ else
 fi
 
 cd "$repo" || exit 1
+# Stripped: the same exports, much smaller, and the C example still runs on it.
+stripped=$tmp/stripped
+check "make install-strip" $make -s install-strip PREFIX="$stripped"
+check "stripped .so under a quarter of the unstripped" \
+    test "$(($(stat -c %s "$stripped/lib/libbinance_algo.so.$version") * 4))" -lt "$(stat -c %s "$lib/libbinance_algo.so.$version")"
+check "stripped .so exports the same symbols" test "$(nm -D --defined-only "$stripped/lib/libbinance_algo.so.$version" | awk '{print $3}')" \
+    = "$(nm -D --defined-only "$lib/libbinance_algo.so.$version" | awk '{print $3}')"
+check "C example runs on the stripped library" env LD_LIBRARY_PATH="$stripped/lib" "$repo/scripts/cancels-twice.sh" "$src/cancel"
+check "static C example links the stripped archive" ${CC:-cc} -std=c99 "$src/cancel.c" -I"$stripped/include" \
+    "$stripped/lib/libbinance_algo.a" -lpthread -ldl -lm -o "$tmp/cancel_stripped_static"
+check "and runs" cancels_twice "$tmp/cancel_stripped_static"
 # Installed over, then removed: every file goes, and the prefix's own
 # directories stay.
 check "make install again over it" $make -s install PREFIX="$prefix"
