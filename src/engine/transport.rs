@@ -472,23 +472,30 @@ mod tests {
         }
     }
 
+    /// Reads one request head, up to its blank line, as trimmed lower-case
+    /// lines; None once the connection ends.
+    fn read_head(reader: &mut impl std::io::BufRead) -> Option<Vec<String>> {
+        let mut head = Vec::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).ok()? == 0 {
+                return None;
+            }
+            match line.trim_end() {
+                "" => return Some(head),
+                line => head.push(line.to_ascii_lowercase()),
+            }
+        }
+    }
+
     #[test]
     fn request_head_carries_each_header_once() {
-        use std::io::{BufRead, BufReader, Write};
+        use std::io::{BufReader, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let server = std::thread::spawn(move || {
             let (stream, _) = listener.accept().unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut head = Vec::new();
-            loop {
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                if line.trim_end().is_empty() {
-                    break;
-                }
-                head.push(line.trim_end().to_ascii_lowercase());
-            }
+            let head = read_head(&mut BufReader::new(&stream)).unwrap();
             let body = r#"{"code":0}"#;
             write!(&stream, "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}", body.len()).unwrap();
             head
@@ -513,7 +520,7 @@ mod tests {
 
     #[test]
     fn a_connection_is_pooled_only_once_its_answer_is_released() {
-        use std::io::{BufRead, BufReader, Write};
+        use std::io::{BufReader, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/x", listener.local_addr().unwrap());
         let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -524,12 +531,8 @@ mod tests {
                 std::thread::spawn(move || {
                     let stream = stream.unwrap();
                     let mut reader = BufReader::new(&stream);
-                    let mut line = String::new();
-                    while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
-                        if line == "\r\n" {
-                            let _ = (&stream).write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
-                        }
-                        line.clear();
+                    while read_head(&mut reader).is_some() {
+                        let _ = (&stream).write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
                     }
                 });
             }
@@ -547,17 +550,13 @@ mod tests {
 
     #[test]
     fn the_body_cap_is_one_mib_exactly() {
-        use std::io::{BufRead, BufReader, Write};
+        use std::io::{BufReader, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         std::thread::spawn(move || {
             for (stream, len) in listener.incoming().zip([BODY_CAP_BYTES, BODY_CAP_BYTES + 1]) {
                 let stream = stream.unwrap();
-                let mut line = String::new();
-                let mut reader = BufReader::new(&stream);
-                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                    line.clear();
-                }
+                read_head(&mut BufReader::new(&stream));
                 let body = vec![b' '; len as usize];
                 let _ = write!(&stream, "HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n");
                 let _ = (&stream).write_all(&body);
