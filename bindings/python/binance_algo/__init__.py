@@ -531,6 +531,17 @@ class Client:
             self._in_flight.discard(call)
             _lib.binance_result_free(detail)
 
+    def _call(self, fn, *args, out: Optional[c_void_p] = None) -> Result:
+        """`fn(handle, *args, detail[, &out])` through _run and _outcome; a
+        closed client's Result when the handle is gone."""
+        def call(handle, detail):
+            if handle is None:
+                return _closed()
+            tail = (detail,) if out is None else (detail, byref(out))
+            return _outcome(fn, (handle, *args, *tail), detail, out)
+
+        return self._run(call)
+
     def try_cancel(
         self,
         algo_id: Optional[int] = None,
@@ -564,12 +575,7 @@ class Client:
         """One of `calls` (by algoId, by clientAlgoId) with the owned body freed."""
         out = c_void_p()
         with self._target(algo_id, client_algo_id) as (by_id, target), _options(recv_window_ms, timeout_ms) as opts:
-            fn = calls[0 if by_id else 1]
-
-            def order(handle, detail):
-                return _closed() if handle is None else _outcome(fn, (handle, target, opts, detail, byref(out)), detail, out)
-
-            return self._run(order)
+            return self._call(calls[0 if by_id else 1], target, opts, out=out)
 
     @staticmethod
     @contextlib.contextmanager
@@ -585,20 +591,13 @@ class Client:
 
     def sync_clock(self) -> Result:
         """Measures the server-time offset now (GET /api/v3/time); raises on failure."""
-        def sync(handle, detail):
-            return _closed() if handle is None else _outcome(_lib.binance_client_sync_clock, (handle, detail), detail)
-
-        return _raise_unless_ok(self._run(sync))
+        return _raise_unless_ok(self._call(_lib.binance_client_sync_clock))
 
     def warm(self, connections: int) -> Result:
         """Opens `connections` kept-alive connections now (and syncs the clock
         when clock_sync is on), so that as many concurrent cancels find one
         ready; raises on failure."""
-        n = _int(connections, "connections", 32)
-        def warm(handle, detail):
-            return _closed() if handle is None else _outcome(_lib.binance_client_warm, (handle, n, detail), detail)
-
-        return _raise_unless_ok(self._run(warm))
+        return _raise_unless_ok(self._call(_lib.binance_client_warm, _int(connections, "connections", 32)))
 
     @property
     def clock_offset_ms(self) -> int:
