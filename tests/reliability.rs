@@ -198,19 +198,28 @@ fn silent_server(connect_ms: i64, total_ms: i64) -> (std::net::TcpListener, Conf
 }
 
 #[test]
-fn a_sync_that_uses_up_the_time_leaves_the_cancel_unsent_not_unknown() {
-    // The clock sync eats the whole budget, so the cancel itself must never
-    // be attempted.
-    let (listener, cfg) = silent_server(200, 200);
-    let out = Client::new(&cfg).unwrap().cancel(1);
-    assert_eq!((out.kind, out.attempts), (Kind::Transport, 0), "{}", out.message);
-    drop(listener);
+fn a_slow_time_endpoint_gets_half_the_time_and_the_cancel_still_goes_out() {
+    // The time request hangs for 3 s; the cancel is answered at once.
+    let url = scripted_server(|request_line, _, _| {
+        if request_line.starts_with("DELETE ") {
+            ("200 OK", r#"{"algoId":1,"success":true,"code":0,"msg":"OK"}"#.to_owned(), Duration::ZERO)
+        } else {
+            ("200 OK", server_time_now(), Duration::from_secs(3))
+        }
+    });
+    let mut cfg = config(&url);
+    cfg.set_timeouts(1_000, 1_000).unwrap();
+    let client = Client::new(&cfg).unwrap();
+    let out = client.cancel(1);
+    assert_eq!((out.kind, out.attempts), (Kind::Ok, 1), "signed on the local clock: {}", out.message);
+    assert_eq!(client.clock_offset_ms(), None, "the sync gave up");
 }
 
 #[test]
 fn a_slow_sync_on_one_thread_does_not_hold_another_past_its_timeout() {
     // Thread A's sync waits out its 8 s; B's cancel (200 ms) waits for that
-    // sync only until its own deadline.
+    // sync only for half its time, then goes out on the local clock
+    // (unanswered here).
     let (listener, cfg) = silent_server(1_000, 8_000);
     let client = std::sync::Arc::new(Client::new(&cfg).unwrap());
     let syncing = std::thread::spawn({
@@ -228,7 +237,7 @@ fn a_slow_sync_on_one_thread_does_not_hold_another_past_its_timeout() {
     };
     let opts = CallOptions { total_timeout: Some(Duration::from_millis(200)), ..CallOptions::default() };
     let out = client.cancel_with(OrderRef::AlgoId(1), &opts);
-    assert_eq!((out.kind, out.attempts), (Kind::Transport, 0), "{}", out.message);
+    assert_eq!((out.kind, out.attempts), (Kind::UnknownOutcome, 1), "{}", out.message);
     assert!(!syncing.is_finished(), "the cancel waited for the whole sync");
     drop(held); // A's sync ends now: the connection closes unanswered
     assert_eq!(syncing.join().unwrap().kind, Kind::UnknownOutcome);

@@ -112,18 +112,20 @@ impl Client {
     /// provably did not execute: a request that never left (up to
     /// `max_retries` more times) and, once, a -1021 after a clock resync,
     /// when what is left of the time is no less than that attempt took.
-    /// Every attempt is signed with a fresh timestamp.
+    /// Every attempt is signed afresh, with the clock read again.
     pub fn cancel_with(&self, order: OrderRef<'_>, opts: &CallOptions) -> Outcome {
         if let Err(why) = order.validate() {
             return Outcome::without_answer(Kind::InvalidArgument, format!("{why}; nothing was sent"));
         }
-        let deadline = Instant::now() + opts.total_timeout.unwrap_or(self.total_timeout);
+        let total = opts.total_timeout.unwrap_or(self.total_timeout);
+        let deadline = Instant::now() + total;
         // Later requests of a call share its deadline; the first one, when
         // nothing preceded it and no override applies, uses the pool's own.
         let mut shares_deadline = opts.total_timeout.is_some();
         if self.clock_sync && self.clock.wants_sync() {
-            // On failure the cancel goes ahead on the local clock.
-            let _ = self.sync_clock(deadline, true);
+            // On failure the cancel goes ahead on the local clock, so a slow
+            // time endpoint gets half the time at most: the cancel matters more.
+            let _ = self.sync_clock(deadline - total / 2, true);
             shares_deadline = true;
         }
         let mut resynced = false;
