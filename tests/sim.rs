@@ -270,7 +270,7 @@ fn clock_offset_moves_server_time() {
 
 #[test]
 fn signature_checks() {
-    let sim = with_ids(&[14511, 2]);
+    let sim = with_ids(&[14511, 2, 3]);
     let t = now_ms();
     let bad = rejection(-1022, "Signature for this request is not valid.");
     let q = format!("algoId=14511&timestamp={t}&signature={}", "0".repeat(64));
@@ -286,6 +286,12 @@ fn signature_checks() {
     );
     assert_eq!(call(&sim, &delete(&q, Some(KEY))).json(), (400, bad.as_str()));
     assert!(sim.is_open(14511));
+
+    // Binance: "The signature is not case sensitive."
+    let payload = format!("algoId=3&timestamp={t}");
+    let upper = hmac_sha256_hex(SECRET.as_bytes(), payload.as_bytes()).to_ascii_uppercase();
+    let q = format!("{payload}&signature={upper}");
+    assert_eq!(call(&sim, &delete(&q, Some(KEY))).text(), r#"{"algoId":3,"success":true,"code":0,"msg":"OK"}"#);
 
     // The signature covers the raw bytes; values are decoded after.
     let q = signed(&format!("algoId=%31%34%35%31%31&timestamp={t}"));
