@@ -61,14 +61,13 @@ pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
     // -1007), but is never a success nor handed back.
     let (text, fields) = match String::from_utf8(body) {
         Ok(text) => match Fields::read(&text) {
-            Some(fields) => (Some(text), Some(fields)),
+            Some(fields) => (Some(text), fields),
             None => (None, Fields::read_lenient(&text)),
         },
         Err(e) => (None, Fields::read_lenient(&String::from_utf8_lossy(e.as_bytes()))),
     };
     let is_json = text.is_some();
-    let Fields { code, code_malformed, success, msg, algo_id, client_algo_id, order_malformed, repeated } =
-        fields.unwrap_or_default();
+    let Fields { code, code_malformed, success, msg, algo_id, client_algo_id, order_malformed, repeated } = fields;
     out.exchange_code = code.unwrap_or(0);
     out.exchange_msg = msg.unwrap_or_default();
     // HTTP/1.1 cannot tie an answer to its request: a stray or late answer
@@ -86,20 +85,24 @@ pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
     };
 
     // An answer about another order is not this request's, whatever it says,
-    // a code that is not an integer may be a mangled -1007, and a field given
-    // twice says two things: no verdict.
+    // a code that is not an integer may be a mangled -1007, a field given
+    // twice says two things, and so does "success" beside an error code or
+    // an error status: no verdict.
     out.stray = other_order.is_some();
     let unknown_code = code.is_some_and(|c| CODES_OF_UNKNOWN_OUTCOME.contains(&c));
-    out.kind = if out.stray || code_malformed || repeated || unknown_code {
+    let contradicts = success == Some(true) && (status != 200 || code.unwrap_or(0) != 0);
+    out.kind = if out.stray || code_malformed || repeated || unknown_code || contradicts {
         Kind::UnknownOutcome
     } else {
         match status {
             429 | 418 => Kind::RateLimited,
+            // Binance: 408 is a timeout waiting for its backend (the -1007
+            // case), 409 a request that partly succeeded.
+            408 | 409 => Kind::UnknownOutcome,
             400..=499 => Kind::Rejected,
             200 if !is_json => Kind::UnknownOutcome,
             200 => match (success, code.unwrap_or(0)) {
                 (Some(true), 0) => Kind::Ok,
-                // "success" and an error code at once: no way to tell which holds.
                 (Some(true), _) | (None, 0) => Kind::UnknownOutcome,
                 (Some(false), _) | (None, _) => Kind::Rejected,
             },
@@ -176,12 +179,41 @@ impl Fields {
         }
     }
 
-    /// The object a body that is not exactly JSON starts with, after any
-    /// byte-order mark; None when it starts with none.
-    fn read_lenient(body: &str) -> Option<Fields> {
+    /// A body that is not exactly JSON: the object it starts with (after
+    /// any byte-order mark), and every `"code"` anywhere in it, so that a
+    /// -1007 in a body cut short, doubled or wrapped in a page is not
+    /// missed. Its code is the object's, or else the first one found; any
+    /// other code differing from it, or one that is not an integer, leaves
+    /// no verdict.
+    fn read_lenient(body: &str) -> Fields {
         let body = body.trim_start_matches('\u{feff}');
-        serde_json::Deserializer::from_str(body).into_iter::<Fields>().next()?.ok()
+        let mut fields = serde_json::Deserializer::from_str(body).into_iter::<Fields>().next();
+        let parsed = matches!(fields, Some(Ok(_)));
+        let mut fields = fields.take().and_then(Result::ok).unwrap_or_default();
+        for found in codes_in(body) {
+            match (found, fields.code) {
+                (None, _) => fields.code_malformed = true,
+                (Some(code), None) if !parsed => fields.code = Some(code),
+                (Some(code), first) => fields.repeated |= first != Some(code),
+            }
+        }
+        fields
     }
+}
+
+/// The value of each `"code"` key in `text`, found by spelling alone:
+/// Some(integer), or None for anything else but null (a string, a
+/// fraction, digits the body ends in, which may be a cut-off -1007).
+fn codes_in(text: &str) -> impl Iterator<Item = Option<i64>> + '_ {
+    text.match_indices("\"code\"").filter_map(|(at, key)| {
+        let value = text[at + key.len()..].trim_ascii_start().strip_prefix(':')?.trim_ascii_start();
+        if value.starts_with("null") {
+            return None;
+        }
+        let digits = value.find(|c: char| c != '-' && !c.is_ascii_digit()).unwrap_or(value.len());
+        let ends = value[digits..].starts_with(|c: char| !matches!(c, '.' | 'e' | 'E'));
+        Some(value[..digits].parse().ok().filter(|_| ends))
+    })
 }
 
 impl<'de> Deserialize<'de> for Fields {
@@ -372,6 +404,15 @@ mod tests {
             (200, r#"{"algoId":14511,"success":true,"code":-1000.0}"#),
             (200, r#"{"algoId":14511,"success":true,"code":9223372036854775808}"#),
             (400, r#"{"code":"-1007","msg":"?"}"#),
+            // "success" with an error status.
+            (403, r#"{"algoId":14511,"success":true,"code":-1021,"msg":"x"}"#),
+            (404, r#"{"algoId":14511,"success":true,"code":0,"msg":"OK"}"#),
+            (429, r#"{"algoId":14511,"success":true,"code":-1003,"msg":"x"}"#),
+            (418, r#"{"success":true}"#),
+            // Binance: a timeout waiting for its backend; a partial success.
+            (408, ""),
+            (408, r#"{"code":-1001,"msg":"Internal error"}"#),
+            (409, r#"{"code":-2021,"msg":"Order cancel-replace partially failed."}"#),
             (204, ""),
             (302, ""),
         ] {
@@ -462,6 +503,25 @@ mod tests {
         }
         let gone = classify(answer(400, r#"{"code":-20124,"msg":"gone"}trailing"#), None);
         assert_eq!((gone.kind, gone.exchange_code, gone.body), (Kind::Rejected, -20124, None));
+        // Cut short (an answer that ends at the close), broken after the
+        // code, wrapped in a page, or a second code after the first.
+        for (body, code) in [
+            (r#"{"code":-1007,"msg":"Timeout waiting for"#, -1007),
+            (r#"{"code":-1007,"msg":"\u12"}"#, -1007),
+            (r#"<html><pre>{"code":-1007,"msg":"x"}</pre></html>"#, -1007),
+            (r#"{"code":-20124,"msg":"gone"}{"code":-1007,"msg":"x"}"#, -20124),
+            (r#"{"code":-1021,"msg":"x"}{"code":-1007,"msg":"x"}"#, -1021),
+            (r#"{"msg":"x","data":{"code":-1021}}!"#, 0),
+            (r#"{"code":-10"#, 0),
+            (r#"{"code" : "-1007"}x"#, 0),
+            (r#"{"code":-1007.5}x"#, 0),
+        ] {
+            let out = classify(answer(400, body), None);
+            assert_eq!((out.kind, out.exchange_code), (Kind::UnknownOutcome, code), "{body}");
+        }
+        let cut = classify(answer(400, r#"{"code":-20124,"msg":"Invalid algo id or"#), None);
+        assert_eq!((cut.kind, cut.exchange_code), (Kind::Rejected, -20124));
+        assert_eq!(kind(400, r#"{"code":null,"msg":"x"}x"#), Kind::Rejected);
         let ok = format!("\u{feff}{OK_BODY}");
         assert_eq!(classify(answer(200, &ok), Some(OrderRef::AlgoId(14511))).kind, Kind::UnknownOutcome);
         assert_eq!(classify(answer(200, &format!("{OK_BODY}x")), None).kind, Kind::UnknownOutcome);

@@ -14,7 +14,7 @@ pub enum binance_status {
     /// The caller's mistake (NULL pointer, algo_id <= 0, bad setting, missing
     /// key); nothing was sent.
     BINANCE_ERR_INVALID_ARGUMENT = 1,
-    /// The exchange said no (a 4XX other than 429/418, or a 200 with
+    /// The exchange said no (a 4XX other than 408/409/429/418, or a 200 with
     /// "success": false, or with a non-zero code and no "success"), and the
     /// answer is not one of UNKNOWN_OUTCOME's (its codes, or one naming
     /// another order). Not cancelled by this call.
@@ -23,9 +23,13 @@ pub enum binance_status {
     /// executed; back off (see Retry-After).
     BINANCE_ERR_RATE_LIMITED = 3,
     /// The request may have reached the exchange but the result is unknown
-    /// (timeout after sending, 5XX, code -1007, -1006 or -1000 under any HTTP
-    /// status, even in a body that is not exactly JSON, a code that is not an integer, "success": true with an error
-    /// code, a code, success, msg, algoId or clientAlgoId given twice, a 200
+    /// (timeout after sending, 5XX, 408 (Binance: a timeout waiting for its
+    /// backend), 409 (a partial success), code -1007, -1006 or -1000 under
+    /// any HTTP status, even in a body that is not exactly JSON (cut short,
+    /// doubled, wrapped in a page), a code that is not an integer or a
+    /// second, different code in such a body, "success": true with an error
+    /// code or under any status but 200, a code, success, msg, algoId or
+    /// clientAlgoId given twice, a 200
     /// that is not UTF-8, an answer of any status naming another
     /// order, or naming one as an algoId that is not an integer or a
     /// clientAlgoId that is not a string (a stray answer on a kept-alive
