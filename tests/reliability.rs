@@ -288,6 +288,14 @@ fn a_slow_signer_leaves_the_request_only_what_is_left_of_the_total() {
 fn scripted_server(
     answer: impl Fn(&str, usize, usize) -> (&'static str, String, Duration) + Send + Sync + 'static,
 ) -> String {
+    scripted_server_framed(false, answer)
+}
+
+/// As `scripted_server`, with every body sent chunked when `chunked`.
+fn scripted_server_framed(
+    chunked: bool,
+    answer: impl Fn(&str, usize, usize) -> (&'static str, String, Duration) + Send + Sync + 'static,
+) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let answer = Arc::new(answer);
@@ -310,8 +318,14 @@ fn scripted_server(
                     }
                     let (status, body, pause) = answer(&first, conn, request);
                     std::thread::sleep(pause);
-                    let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n", body.len());
-                    if (&stream).write_all(format!("{head}{body}").as_bytes()).is_err() {
+                    let message = match (chunked, body.len()) {
+                        (false, len) => format!("HTTP/1.1 {status}\r\nContent-Length: {len}\r\n\r\n{body}"),
+                        (true, 0) => format!("HTTP/1.1 {status}\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+                        (true, len) => format!(
+                            "HTTP/1.1 {status}\r\nTransfer-Encoding: chunked\r\n\r\n{len:x}\r\n{body}\r\n0\r\n\r\n"
+                        ),
+                    };
+                    if (&stream).write_all(message.as_bytes()).is_err() {
                         return;
                     }
                 }
@@ -400,20 +414,23 @@ fn after_a_stray_answer_the_connection_is_not_reused() {
 
 #[test]
 fn a_time_request_answered_with_something_else_does_not_leave_its_connection_for_a_cancel() {
-    // The first connection answers everything with another order's success.
-    let url = scripted_server(|request_line, conn, _| {
-        let body = match (conn, request_line.starts_with("GET /api/v3/time ")) {
-            (0, _) => r#"{"algoId":999,"success":true,"code":0,"msg":"OK"}"#.to_owned(),
-            (_, true) => server_time_now(),
-            (_, false) => r#"{"algoId":1,"success":true,"code":0,"msg":"OK"}"#.to_owned(),
-        };
-        ("200 OK", body, Duration::ZERO)
-    });
-    let client = Client::new(&config(&url)).unwrap();
-    let sync = client.sync_now();
-    assert_eq!(sync.kind, Kind::UnknownOutcome, "{}", sync.message);
-    let out = client.cancel(1);
-    assert_eq!(out.kind, Kind::Ok, "answered on the first connection: {}", out.message);
+    // The first connection answers everything with another order's success;
+    // chunked, ureq pools the connection before the library sees the answer.
+    for chunked in [false, true] {
+        let url = scripted_server_framed(chunked, |request_line, conn, _| {
+            let body = match (conn, request_line.starts_with("GET /api/v3/time ")) {
+                (0, _) => r#"{"algoId":999,"success":true,"code":0,"msg":"OK"}"#.to_owned(),
+                (_, true) => server_time_now(),
+                (_, false) => r#"{"algoId":1,"success":true,"code":0,"msg":"OK"}"#.to_owned(),
+            };
+            ("200 OK", body, Duration::ZERO)
+        });
+        let client = Client::new(&config(&url)).unwrap();
+        let sync = client.sync_now();
+        assert_eq!(sync.kind, Kind::UnknownOutcome, "chunked {chunked}: {}", sync.message);
+        let out = client.cancel(1);
+        assert_eq!(out.kind, Kind::Ok, "chunked {chunked}: answered on the first connection: {}", out.message);
+    }
 }
 
 #[test]

@@ -395,9 +395,16 @@ impl Client {
         let received_ms = local_ms();
         // Anything but a server time may be another request's answer (a 4XX
         // of another order's, say): the connection is not reused.
-        let server_ms = server_time(answer)?;
-        held.release();
-        Ok(TimeSample { server_ms, sent_ms, received_ms })
+        match server_time(answer) {
+            Ok(server_ms) => {
+                held.release();
+                Ok(TimeSample { server_ms, sent_ms, received_ms })
+            }
+            Err(out) => {
+                self.http.discard(held);
+                Err(out)
+            }
+        }
     }
 }
 

@@ -157,13 +157,13 @@ impl Http {
             None => reader.read_to_end(&mut body),
         };
         let (body, held) = match read {
-            Ok(_) => (Ok(body), Held(Some(reader))),
+            Ok(_) => (Ok(body), Held { reader: Some(reader), pooled: length.is_none() }),
             Err(e) => {
                 let problem = match ureq::Error::from(e) {
                     ureq::Error::BodyExceedsLimit(_) => BodyProblem::TooLarge { cap },
                     e => BodyProblem::Broken(describe(&e)),
                 };
-                (Err(problem), Held(None))
+                (Err(problem), Held { reader: None, pooled: false })
             }
         };
         Ok((Answer { status, body, retry_after_s, used_weight_ip_1m, used_weight_uid_1m }, held))
@@ -174,18 +174,29 @@ impl Http {
     pub fn retire_connections(&self) {
         self.generations.retire_all();
     }
+
+    /// Keeps the connection of an answer that may not be its request's from
+    /// being reused: closed, or every connection retired when ureq pooled
+    /// it already.
+    pub fn discard(&self, held: Held) {
+        if held.pooled {
+            self.retire_connections();
+        }
+    }
 }
 
 /// The connection an answer came on, kept out of the pool until the caller
-/// has read the answer: `release` lets it be reused, dropping it closes it
-/// (an answer that was not its request's leaves the connection suspect). A
-/// body without Content-Length is read to its end, which has ureq pool the
-/// connection before the caller sees it.
-pub struct Held(Option<BodyReader<'static>>);
+/// has read the answer: `release` lets it be reused, dropping it closes it.
+/// A body without Content-Length is read to its end, which has ureq pool
+/// the connection before the caller sees it (`pooled`).
+pub struct Held {
+    reader: Option<BodyReader<'static>>,
+    pooled: bool,
+}
 
 impl Held {
     pub fn release(self) {
-        if let Some(mut reader) = self.0 {
+        if let Some(mut reader) = self.reader {
             // The end-of-body read: the connection goes back to the pool.
             let _ = reader.read(&mut [0]);
         }
@@ -194,7 +205,11 @@ impl Held {
 
 impl fmt::Debug for Held {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_some() { "Held(connection)" } else { "Held(none)" })
+        f.write_str(match (&self.reader, self.pooled) {
+            (_, true) => "Held(pooled)",
+            (Some(_), false) => "Held(connection)",
+            (None, false) => "Held(none)",
+        })
     }
 }
 
