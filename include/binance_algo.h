@@ -30,15 +30,17 @@ typedef enum binance_status {
    */
   BINANCE_ERR_INVALID_ARGUMENT = 1,
   /**
-   * The exchange said no (a 4XX other than 408/409/429/418, or a 200 with
+   * The exchange said no (a 4XX other than 408/409/429/418 without code
+   * -1003, or a 200 with
    * "success": false, or with a non-zero code and no "success"), and the
    * answer is not one of UNKNOWN_OUTCOME's (its codes, or one naming
    * another order). Not cancelled by this call.
    */
   BINANCE_ERR_REJECTED = 2,
   /**
-   * HTTP 429 or 418 (unless one of UNKNOWN_OUTCOME's answers): not
-   * executed; back off (see Retry-After).
+   * HTTP 429 or 418, or code -1003 (too many requests) under another 4XX
+   * (unless one of UNKNOWN_OUTCOME's answers): not executed; back off
+   * (see Retry-After).
    */
   BINANCE_ERR_RATE_LIMITED = 3,
   /**
@@ -49,8 +51,8 @@ typedef enum binance_status {
    * doubled, wrapped in a page), a code that is not an integer or a
    * second, different code in such a body, "success": true with an error
    * code or under any status but 200, a code, success, msg, algoId or
-   * clientAlgoId given twice, a 200
-   * that is not UTF-8, an answer of any status naming another
+   * clientAlgoId given twice, a 200 that is not UTF-8 or holds a lone
+   * surrogate escape, an answer of any status naming another
    * order, or naming one as an algoId that is not an integer or a
    * clientAlgoId that is not a string (a stray answer on a kept-alive
    * connection), cut or oversized answer, any other answer). Query the

@@ -138,6 +138,7 @@ proptest! {
                 429 | 418 => prop_assert_eq!(out.kind, Kind::RateLimited),
                 // Binance: a timeout waiting for its backend; a partial success.
                 408 | 409 => prop_assert_eq!(out.kind, Kind::UnknownOutcome),
+                400..=499 if out.exchange_code == -1003 => prop_assert_eq!(out.kind, Kind::RateLimited),
                 400..=499 => prop_assert_eq!(out.kind, Kind::Rejected),
                 200 => {}
                 // 1XX, 3XX, a 2XX other than 200, 5XX and beyond: never a verdict.

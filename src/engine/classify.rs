@@ -31,6 +31,8 @@ pub enum BodyProblem {
 /// `-1000` "unknown error while processing the request".
 pub const CODES_OF_UNKNOWN_OUTCOME: [i64; 3] = [-1000, -1006, -1007];
 
+const CODE_TOO_MANY_REQUESTS: i64 = -1003;
+
 pub const MAY_HAVE_RUN: &str = "the cancel may have been executed: query the order before acting";
 
 /// `order`: what the request cancelled (None for other requests), so that
@@ -99,6 +101,8 @@ pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
             // Binance: 408 is a timeout waiting for its backend (the -1007
             // case), 409 a request that partly succeeded.
             408 | 409 => Kind::UnknownOutcome,
+            // -1003 "too many requests" under another 4XX (a 403, say) still means back off.
+            400..=499 if code == Some(CODE_TOO_MANY_REQUESTS) => Kind::RateLimited,
             400..=499 => Kind::Rejected,
             200 if !is_json => Kind::UnknownOutcome,
             200 => match (success, code.unwrap_or(0)) {
@@ -172,6 +176,11 @@ struct Fields {
 impl Fields {
     /// None when the body is not JSON; no fields when it is JSON but not an object.
     fn read(body: &str) -> Option<Fields> {
+        // Skipped strings are not checked for lone surrogates (`"\ud800"`),
+        // which strict parsers refuse: a body with escapes is checked whole.
+        if body.contains('\\') && serde_json::from_str::<Value>(body).is_err() {
+            return None;
+        }
         if body.trim_ascii_start().starts_with('{') {
             serde_json::from_str(body).ok()
         } else {
@@ -378,6 +387,7 @@ mod tests {
         assert_eq!(out.retry_after_s, Some(30));
         assert!(out.message.contains("retry after 30 s"), "{}", out.message);
         assert_eq!(kind(418, ""), Kind::RateLimited);
+        assert_eq!(kind(403, r#"{"code":-1003,"msg":"Too many requests."}"#), Kind::RateLimited);
     }
 
     #[test]
@@ -476,6 +486,17 @@ mod tests {
         // Keys the rules do not read may repeat.
         let extra = r#"{"algoId":14511,"x":1,"x":2,"success":true,"code":0,"msg":"OK"}"#;
         assert_eq!(classify(answer(200, extra), Some(OrderRef::AlgoId(14511))).kind, Kind::Ok);
+    }
+
+    #[test]
+    fn a_lone_surrogate_anywhere_makes_a_body_not_json() {
+        for field in ["msg", "other"] {
+            let body = format!(r#"{{"algoId":1,"success":true,"code":0,"{field}":"\ud800"}}"#);
+            let out = classify(answer(200, &body), None);
+            assert_eq!((out.kind, out.body), (Kind::UnknownOutcome, None), "{field}");
+        }
+        let paired = r#"{"algoId":1,"success":true,"code":0,"msg":"\ud83d\ude00"}"#;
+        assert_eq!(kind(200, paired), Kind::Ok);
     }
 
     #[test]
