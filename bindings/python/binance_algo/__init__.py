@@ -163,7 +163,7 @@ class Rejected(BinanceError):
 
 
 class RateLimited(BinanceError):
-    """HTTP 429 or 418; not executed. Wait retry_after_s seconds."""
+    """HTTP 429 or 418 (or -1003 under another 4XX); not executed. Wait retry_after_s seconds."""
 
 
 class UnknownOutcome(BinanceError):
