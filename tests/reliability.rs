@@ -448,6 +448,8 @@ fn a_1021_is_resent_once_and_only_after_a_successful_resync() {
         assert_eq!((out.kind, out.exchange_code), (Kind::Rejected, -1021), "{time_status}: {}", out.message);
         assert_eq!(cancels.load(std::sync::atomic::Ordering::SeqCst), want_cancels, "{time_status}");
         assert_eq!(out.attempts as usize, want_cancels, "{time_status}");
+        let why = " [not resent: clock sync: HTTP 500 with no serverTime";
+        assert_eq!(out.message.contains(why), want_cancels == 1, "{}", out.message);
     }
 }
 

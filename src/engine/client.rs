@@ -149,12 +149,16 @@ impl Client {
                     let round_trip = sent.elapsed();
                     // A resend unlikely to be answered in time would turn a
                     // certain "not executed" into an unknown outcome.
-                    let synced = self.sync_clock(deadline, false).is_ok();
+                    let resync = self.sync_clock(deadline, false);
                     let in_time = deadline.saturating_duration_since(Instant::now()) >= round_trip;
-                    if synced && !in_time {
-                        out.message.push_str(" [not resent after the clock resync: less time is left than it took]");
+                    match &resync {
+                        Err(failed) => out.message.push_str(&format!(" [not resent: {}]", failed.message)),
+                        Ok(_) if !in_time => {
+                            out.message.push_str(" [not resent after the clock resync: less time is left than it took]")
+                        }
+                        Ok(_) => {}
                     }
-                    synced && in_time
+                    resync.is_ok() && in_time
                 }
                 _ => false,
             };

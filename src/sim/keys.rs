@@ -47,10 +47,9 @@ impl Verifier {
     pub fn verify(&self, signed: &[u8], signature: &[u8]) -> bool {
         match self {
             // Binance: "The signature is not case sensitive."
-            Verifier::Hmac(secret) => ct_eq(
-                hmac_sha256_hex(secret.expose().as_bytes(), signed).as_bytes(),
-                &signature.to_ascii_lowercase(),
-            ),
+            Verifier::Hmac(secret) => {
+                ct_eq(hmac_sha256_hex(secret.expose().as_bytes(), signed).as_bytes(), &signature.to_ascii_lowercase())
+            }
             Verifier::Key(alg, key) => form_decode(signature)
                 .and_then(|b64| STANDARD.decode(b64).ok())
                 .is_some_and(|sig| UnparsedPublicKey::new(*alg, key).verify(signed, &sig).is_ok()),
