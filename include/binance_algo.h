@@ -48,9 +48,11 @@ typedef enum binance_status {
    * (timeout after sending, 5XX, 408 (Binance: a timeout waiting for its
    * backend), 409 (a partial success), code -1007, -1006 or -1000 under
    * any HTTP status, even in a body that is not exactly JSON (cut short,
-   * doubled, wrapped in a page), a code that is not an integer or a
-   * second, different code in such a body, "success": true with an error
-   * code or under any status but 200, a code, success, msg, algoId or
+   * bytes after it), a refusal whose body mentions one of those codes
+   * anywhere (nested, quoted, in a page), a code that is not a JSON
+   * integer, a second, different code in a body that is not exactly JSON
+   * or one cut off at its code, "success": true with an error code or
+   * under any status but 200, a code, success, msg, algoId or
    * clientAlgoId given twice, a 200 that is not UTF-8 or holds a lone
    * surrogate escape, an answer of any status naming another
    * order, or naming one as an algoId that is not an integer or a

@@ -61,15 +61,14 @@ pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
     // body that is not exactly JSON (not UTF-8, a byte-order mark, bytes
     // after the value) is read leniently for its code (a -1007 stays a
     // -1007), but is never a success nor handed back.
-    let (text, fields) = match String::from_utf8(body) {
-        Ok(text) => match Fields::read(&text) {
-            Some(fields) => (Some(text), fields),
-            None => (None, Fields::read_lenient(&text)),
-        },
-        Err(e) => (None, Fields::read_lenient(&String::from_utf8_lossy(e.as_bytes()))),
+    let (text, exact) = match String::from_utf8(body) {
+        Ok(text) => (text, true),
+        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), false),
     };
-    let is_json = text.is_some();
-    let Fields { code, code_malformed, success, msg, algo_id, client_algo_id, order_malformed, repeated } = fields;
+    let fields = if exact { Fields::read(&text) } else { None };
+    let is_json = fields.is_some();
+    let Fields { code, code_malformed, success, msg, algo_id, client_algo_id, order_malformed, repeated } =
+        fields.unwrap_or_else(|| Fields::read_lenient(&text));
     out.exchange_code = code.unwrap_or(0);
     out.exchange_msg = msg.unwrap_or_default();
     // HTTP/1.1 cannot tie an answer to its request: a stray or late answer
@@ -113,15 +112,37 @@ pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
             _ => Kind::UnknownOutcome,
         }
     };
+    // A refusal is believed only from a body that cannot be carrying one of
+    // those codes in some other form (nested, quoted, escaped, in a page).
+    let hides_unknown_code =
+        matches!(out.kind, Kind::Rejected | Kind::RateLimited) && mentions_unknown_outcome_code(&text);
+    if hides_unknown_code {
+        out.kind = Kind::UnknownOutcome;
+    }
     out.message = match other_order {
         Some(named) => {
             format!("an answer for another order ({named}): a stray or late answer, not this request's; {MAY_HAVE_RUN}")
         }
         None => describe(&out, is_json),
     };
+    if hides_unknown_code {
+        out.message.push_str(" [the body mentions an execution-status-unknown code]");
+    }
     // Valid JSON holds no raw NUL byte, so it is a C string as is.
-    out.body = text;
+    out.body = is_json.then_some(text);
     out
+}
+
+/// Whether `text` holds one of CODES_OF_UNKNOWN_OUTCOME as a number in any
+/// form: a JSON code anywhere, a string, an escaped or entity-encoded page
+/// (but not a word such as a page's `-1000px`).
+fn mentions_unknown_outcome_code(text: &str) -> bool {
+    text.match_indices('-').any(|(at, _)| {
+        let after = &text[at + 1..];
+        let (digits, rest) = after.split_at(after.bytes().take_while(u8::is_ascii_digit).count());
+        let word = rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+        !word && digits.parse::<i64>().is_ok_and(|n| CODES_OF_UNKNOWN_OUTCOME.contains(&-n))
+    })
 }
 
 /// One sentence, written in one allocation (this runs on every cancel).
@@ -190,15 +211,14 @@ impl Fields {
 
     /// A body that is not exactly JSON: the object it starts with (after
     /// any byte-order mark), and every `"code"` anywhere in it, so that a
-    /// -1007 in a body cut short, doubled or wrapped in a page is not
-    /// missed. Its code is the object's, or else the first one found; any
-    /// other code differing from it, or one that is not an integer, leaves
-    /// no verdict.
+    /// body cut short keeps its code. Its code is the object's, or else the
+    /// first one found; any other code differing from it, a number that is
+    /// not a JSON integer, or a body that ends at a code leaves no verdict.
     fn read_lenient(body: &str) -> Fields {
         let body = body.trim_start_matches('\u{feff}');
-        let mut fields = serde_json::Deserializer::from_str(body).into_iter::<Fields>().next();
-        let parsed = matches!(fields, Some(Ok(_)));
-        let mut fields = fields.take().and_then(Result::ok).unwrap_or_default();
+        let first = serde_json::Deserializer::from_str(body).into_iter::<Fields>().next().and_then(Result::ok);
+        let parsed = first.is_some();
+        let mut fields = first.unwrap_or_default();
         for found in codes_in(body) {
             match (found, fields.code) {
                 (None, _) => fields.code_malformed = true,
@@ -211,18 +231,37 @@ impl Fields {
 }
 
 /// The value of each `"code"` key in `text`, found by spelling alone:
-/// Some(integer), or None for anything else but null (a string, a
-/// fraction, digits the body ends in, which may be a cut-off -1007).
+/// Some(integer) for a JSON integer; None for a number that is not one (a
+/// fraction, leading zeros, -0, digits run into other characters, which
+/// may be a damaged -1007) or for a body that ends at the key (cut short).
+/// Other values (strings, null) are skipped: a code hidden in them is
+/// `mentions_unknown_outcome_code`'s to find.
 fn codes_in(text: &str) -> impl Iterator<Item = Option<i64>> + '_ {
     text.match_indices("\"code\"").filter_map(|(at, key)| {
-        let value = text[at + key.len()..].trim_ascii_start().strip_prefix(':')?.trim_ascii_start();
-        if value.starts_with("null") {
+        let rest = text[at + key.len()..].trim_ascii_start();
+        if rest.is_empty() {
+            return Some(None);
+        }
+        let value = rest.strip_prefix(':')?.trim_ascii_start();
+        let len = value.find(|c: char| !matches!(c, '0'..='9' | '-' | '+' | '.' | 'e' | 'E')).unwrap_or(value.len());
+        let (number, after) = value.split_at(len);
+        if number.is_empty() && !after.is_empty() {
             return None;
         }
-        let digits = value.find(|c: char| c != '-' && !c.is_ascii_digit()).unwrap_or(value.len());
-        let ends = value[digits..].starts_with(|c: char| !matches!(c, '.' | 'e' | 'E'));
-        Some(value[..digits].parse().ok().filter(|_| ends))
+        let delimited = after.starts_with(|c: char| matches!(c, ',' | '}' | ']') || c.is_ascii_whitespace());
+        Some(json_integer(number).filter(|_| delimited))
     })
+}
+
+/// An integer as JSON writes one (`-?(0|[1-9][0-9]*)`), but not -0, which
+/// serde reads as a float.
+fn json_integer(number: &str) -> Option<i64> {
+    let digits = number.strip_prefix('-').unwrap_or(number);
+    let canonical = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+        && number != "-0";
+    number.parse().ok().filter(|_| canonical)
 }
 
 impl<'de> Deserialize<'de> for Fields {
@@ -525,24 +564,56 @@ mod tests {
         let gone = classify(answer(400, r#"{"code":-20124,"msg":"gone"}trailing"#), None);
         assert_eq!((gone.kind, gone.exchange_code, gone.body), (Kind::Rejected, -20124, None));
         // Cut short (an answer that ends at the close), broken after the
-        // code, wrapped in a page, or a second code after the first.
+        // code, a second code after the first, a damaged number.
         for (body, code) in [
             (r#"{"code":-1007,"msg":"Timeout waiting for"#, -1007),
             (r#"{"code":-1007,"msg":"\u12"}"#, -1007),
-            (r#"<html><pre>{"code":-1007,"msg":"x"}</pre></html>"#, -1007),
-            (r#"{"code":-20124,"msg":"gone"}{"code":-1007,"msg":"x"}"#, -20124),
-            (r#"{"code":-1021,"msg":"x"}{"code":-1007,"msg":"x"}"#, -1021),
+            (r#"{"code":-20124,"msg":"gone"}{"code":-2011,"msg":"x"}"#, -20124),
             (r#"{"msg":"x","data":{"code":-1021}}!"#, 0),
             (r#"{"code":-10"#, 0),
-            (r#"{"code" : "-1007"}x"#, 0),
-            (r#"{"code":-1007.5}x"#, 0),
+            (r#"{"msg":"x","code""#, 0),
+            (r#"{"msg":"x","code" :"#, 0),
+            (r#"{"code":-10O7,"msg":"x"}"#, 0),
+            (r#"{"code":-0,"msg":"x"#, 0),
+            (r#"{"code":-020124,"msg":"x"}x"#, 0),
+            (r#"{"code":-2011.5}x"#, 0),
         ] {
             let out = classify(answer(400, body), None);
             assert_eq!((out.kind, out.exchange_code), (Kind::UnknownOutcome, code), "{body}");
         }
+        let damaged =
+            classify(Answer { body: Ok(b"{\"code\":-10\xff07,\"msg\":\"x\"}".to_vec()), ..answer(400, "") }, None);
+        assert_eq!(damaged.kind, Kind::UnknownOutcome);
         let cut = classify(answer(400, r#"{"code":-20124,"msg":"Invalid algo id or"#), None);
         assert_eq!((cut.kind, cut.exchange_code), (Kind::Rejected, -20124));
         assert_eq!(kind(400, r#"{"code":null,"msg":"x"}x"#), Kind::Rejected);
+    }
+
+    #[test]
+    fn no_refusal_is_taken_from_a_body_that_mentions_an_unknown_outcome_code() {
+        for (status, body) in [
+            (400, r#"{"error":{"code":-1007,"msg":"x"}}"#),
+            (400, r#"[{"code":-1006,"msg":"x"}]"#),
+            (429, r#"{"upstream":{"code":-1000}}"#),
+            (400, r#"{"code":-20124,"msg":"gone"}{"code":-1007,"msg":"x"}"#),
+            (400, r#"<html><pre>{"code":-1007,"msg":"x"}</pre></html>"#),
+            (400, "<pre>{&quot;code&quot;:-1007,&quot;msg&quot;:&quot;x&quot;}</pre>"),
+            (400, r#"{"error":"{\"code\":-1007}"}x"#),
+            (400, r#"{"\u0063ode":-1007,"msg":"Timeout wai"#),
+            (403, r#"{"code":-1022,"msg":"wrapped -1006."}"#),
+        ] {
+            assert_eq!(kind(status, body), Kind::UnknownOutcome, "{status} {body}");
+        }
+        let nested = classify(answer(400, r#"{"error":{"code":-1007,"msg":"x"}}"#), None);
+        assert!(nested.message.ends_with("[the body mentions an execution-status-unknown code]"), "{}", nested.message);
+        // A page's own numbers and codes that are words are no such mention.
+        for body in [
+            "<html><style>.x{text-indent:-1000px}</style></html>",
+            r#"<html><script>var e={"code":"WAF_BLOCK"};</script></html>"#,
+            r#"{"code":-2015,"msg":"Invalid API-key, IP, or permissions for action, request ip: 10.0.0.1"}"#,
+        ] {
+            assert_eq!(kind(403, body), Kind::Rejected, "{body}");
+        }
         let ok = format!("\u{feff}{OK_BODY}");
         assert_eq!(classify(answer(200, &ok), Some(OrderRef::AlgoId(14511))).kind, Kind::UnknownOutcome);
         assert_eq!(classify(answer(200, &format!("{OK_BODY}x")), None).kind, Kind::UnknownOutcome);
