@@ -123,9 +123,11 @@ impl Client {
         // nothing preceded it and no override applies, uses the pool's own.
         let mut shares_deadline = opts.total_timeout.is_some();
         if self.clock_sync && self.clock.wants_sync() {
-            // On failure the cancel goes ahead on the local clock, so a slow
-            // time endpoint gets half the time at most: the cancel matters more.
-            let _ = self.sync_clock(deadline - total / 2, true);
+            // On failure the cancel goes ahead on the local clock, so the
+            // sync waits for its answer half the time at most: the cancel
+            // matters more. Its connection, which the cancel reuses, may
+            // take longer to set up.
+            let _ = self.sync_clock(deadline, true, Some(total / 2));
             shares_deadline = true;
         }
         let mut resynced = false;
@@ -149,7 +151,7 @@ impl Client {
                     let round_trip = sent.elapsed();
                     // A resend unlikely to be answered in time would turn a
                     // certain "not executed" into an unknown outcome.
-                    let resync = self.sync_clock(deadline, false);
+                    let resync = self.sync_clock(deadline, false, None);
                     let in_time = deadline.saturating_duration_since(Instant::now()) >= round_trip;
                     match &resync {
                         Err(failed) => out.message.push_str(&format!(" [not resent: {}]", failed.message)),
@@ -192,7 +194,7 @@ impl Client {
     /// Measures the server-time offset now (GET /api/v3/time).
     pub fn sync_now(&self) -> Outcome {
         let deadline = Instant::now() + self.total_timeout;
-        match self.sync_clock(deadline, false) {
+        match self.sync_clock(deadline, false, None) {
             Ok(offset) => {
                 let mut out = Outcome::without_answer(Kind::Ok, format!("clock synced: server - local = {offset} ms"));
                 out.http_status = 200;
@@ -211,14 +213,15 @@ impl Client {
         let started = Instant::now();
         let deadline = started + self.total_timeout;
         let samples: Vec<_> = if connections <= 1 {
-            vec![self.read_server_time(deadline, None)]
+            vec![self.read_server_time(deadline, None, None)]
         } else {
             // Each holds its connection until all have one: none is reused.
             let gather = Gather::new(connections as usize, deadline);
             std::thread::scope(|s| {
                 let gather = &gather;
-                let probes: Vec<_> =
-                    (0..connections).map(|_| s.spawn(move || self.read_server_time(deadline, Some(gather)))).collect();
+                let probes: Vec<_> = (0..connections)
+                    .map(|_| s.spawn(move || self.read_server_time(deadline, Some(gather), None)))
+                    .collect();
                 probes.into_iter().map(|p| p.join().unwrap_or_else(|_| Err(Box::new(internal())))).collect()
             })
         };
@@ -240,7 +243,7 @@ impl Client {
                     self.log_sync(&Ok(offset), started.elapsed());
                     Ok(offset)
                 }
-                _ => self.sync_clock(deadline, false),
+                _ => self.sync_clock(deadline, false, None),
             };
             match synced {
                 Ok(offset) => message.push_str(&format!("; clock synced: server - local = {offset} ms")),
@@ -306,7 +309,7 @@ impl Client {
         let (out, sent) = if left.is_zero() {
             ran_out()
         } else {
-            let reply = self.http.send(Method::Delete, url, Some(self.api_key.expose()), budget, None);
+            let reply = self.http.send(Method::Delete, url, Some(self.api_key.expose()), budget, None, None);
             let out = match reply {
                 Ok((answer, held)) => {
                     let out = classify(answer, Some(order));
@@ -341,9 +344,16 @@ impl Client {
 
     /// GET /api/v3/time and record the offset, unless another thread's sync
     /// finishes meanwhile (its result is taken) or, with `only_if_needed`,
-    /// the offset is known by now.
-    fn sync_clock(&self, deadline: Instant, only_if_needed: bool) -> Result<i64, Box<Outcome>> {
-        let turn = match self.sync_gate.enter(deadline) {
+    /// the offset is known by now. With `patience`, the wait for another
+    /// thread's sync or for the answer is that long at most.
+    fn sync_clock(
+        &self,
+        deadline: Instant,
+        only_if_needed: bool,
+        patience: Option<Duration>,
+    ) -> Result<i64, Box<Outcome>> {
+        let wait_until = patience.map_or(deadline, |patience| deadline.min(Instant::now() + patience));
+        let turn = match self.sync_gate.enter(wait_until) {
             Turn::Mine(turn) => turn,
             Turn::Shared(result) => return result,
             Turn::TimedOut => {
@@ -358,7 +368,7 @@ impl Client {
             return Ok(offset);
         }
         let started = Instant::now();
-        let result = match self.read_server_time(deadline, None) {
+        let result = match self.read_server_time(deadline, None, patience) {
             Ok(sample) => Ok(self.clock.record(sample.server_ms, sample.sent_ms, sample.received_ms)),
             Err(mut out) => {
                 self.clock.record_failure();
@@ -391,11 +401,19 @@ impl Client {
         });
     }
 
-    fn read_server_time(&self, deadline: Instant, gather: Option<&Gather>) -> Result<TimeSample, Box<Outcome>> {
+    /// `answer_within`: how long to wait for the answer once the request is sent.
+    fn read_server_time(
+        &self,
+        deadline: Instant,
+        gather: Option<&Gather>,
+        answer_within: Option<Duration>,
+    ) -> Result<TimeSample, Box<Outcome>> {
         let budget = deadline.saturating_duration_since(Instant::now());
         let sent_ms = local_ms();
-        let (answer, held) =
-            self.http.send(Method::Get, self.time_url.clone(), None, Some(budget), gather).map_err(sync_failure)?;
+        let (answer, held) = self
+            .http
+            .send(Method::Get, self.time_url.clone(), None, Some(budget), answer_within, gather)
+            .map_err(sync_failure)?;
         let received_ms = local_ms();
         // Anything but a server time may be another request's answer (a 4XX
         // of another order's, say): the connection is not reused.

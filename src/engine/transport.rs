@@ -107,16 +107,18 @@ impl Http {
 
     /// One request, with the API key header when given. `budget` replaces the
     /// configured total timeout (for a call's later requests, which share its
-    /// deadline). With `gather`, the connection is held, once the answer's
-    /// head is in, until every request of the gathering has one. The URL may
-    /// hold a signature, so nothing derived from it goes into an error
-    /// message. Taken by value: ureq keeps it without a copy.
+    /// deadline); `answer_within` limits the wait for the answer's head once
+    /// the request is sent. With `gather`, the connection is held, once the
+    /// answer's head is in, until every request of the gathering has one.
+    /// The URL may hold a signature, so nothing derived from it goes into
+    /// an error message. Taken by value: ureq keeps it without a copy.
     pub fn send(
         &self,
         method: Method,
         url: String,
         api_key: Option<&str>,
         budget: Option<Duration>,
+        answer_within: Option<Duration>,
         gather: Option<&Gather>,
     ) -> Result<(Answer, Held), Failure> {
         let mut request = match method {
@@ -129,10 +131,13 @@ impl Http {
         if let Some(key) = api_key {
             request = request.header(API_KEY, key);
         }
-        if let Some(budget) = budget {
-            let connect = Some(self.connect_timeout.min(budget));
-            request =
-                request.config().timeout_global(Some(budget)).timeout_resolve(connect).timeout_connect(connect).build();
+        if budget.is_some() || answer_within.is_some() {
+            let mut config = request.config().timeout_recv_response(answer_within);
+            if let Some(budget) = budget {
+                let connect = Some(self.connect_timeout.min(budget));
+                config = config.timeout_global(Some(budget)).timeout_resolve(connect).timeout_connect(connect);
+            }
+            request = config.build();
         }
         let called = request.call();
         if let Some(gather) = gather {
@@ -467,7 +472,7 @@ mod tests {
         cfg.set_timeouts(100, 5000).unwrap();
         let http = Http::with_lookup(&cfg, Box::new(SlowLookup(addr, Duration::from_millis(300))));
         let url = format!("http://lookup.test:{}/x", addr.port());
-        match http.send(Method::Delete, url, Some("k"), None, None).unwrap_err() {
+        match http.send(Method::Delete, url, Some("k"), None, None, None).unwrap_err() {
             Failure::NotSent(m) => assert!(m.contains("timed out"), "{m}"),
             other => panic!("{other:?}"),
         }
@@ -476,11 +481,38 @@ mod tests {
     }
 
     #[test]
+    fn answer_within_limits_the_wait_for_the_answer_not_the_lookup() {
+        use std::io::{BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        // The first connection is answered at once, the second after 400 ms.
+        std::thread::spawn(move || {
+            for (stream, pause) in listener.incoming().zip([0, 400]) {
+                let stream = stream.unwrap();
+                read_head(&mut BufReader::new(&stream));
+                std::thread::sleep(Duration::from_millis(pause));
+                let _ = (&stream).write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+            }
+        });
+        let (total, within) = (Some(Duration::from_secs(2)), Some(Duration::from_millis(100)));
+        let slow_lookup = Http::with_lookup(&Config::default(), Box::new(SlowLookup(addr, Duration::from_millis(300))));
+        let url = format!("http://lookup.test:{}/x", addr.port());
+        let (answer, _) = slow_lookup.send(Method::Get, url, None, total, within, None).unwrap();
+        assert_eq!(answer.status, 200, "the 300 ms lookup is not the answer's wait");
+        let http = Http::new(&Config::default());
+        match http.send(Method::Get, format!("http://{addr}/x"), None, total, within, None).unwrap_err() {
+            Failure::MaybeSent(m) => assert!(m.contains("timed out"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn refused_connection_is_not_sent() {
         // A port that was free a moment ago: nothing listens there.
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let http = Http::new(&Config::default());
-        let err = http.send(Method::Delete, format!("http://127.0.0.1:{port}/x"), Some("k"), None, None).unwrap_err();
+        let err =
+            http.send(Method::Delete, format!("http://127.0.0.1:{port}/x"), Some("k"), None, None, None).unwrap_err();
         match err {
             Failure::NotSent(m) => assert!(m.contains("refused"), "{m}"),
             other => panic!("{other:?}"),
@@ -517,7 +549,7 @@ mod tests {
         });
         let http = Http::new(&Config::default());
         let (answer, _) =
-            http.send(Method::Delete, format!("http://127.0.0.1:{port}/p?a=1"), Some("KeY"), None, None).unwrap();
+            http.send(Method::Delete, format!("http://127.0.0.1:{port}/p?a=1"), Some("KeY"), None, None, None).unwrap();
         assert_eq!((answer.status, answer.body.unwrap()), (200, br#"{"code":0}"#.to_vec()));
         let head = server.join().unwrap();
         assert_eq!(head[0], "delete /p?a=1 http/1.1");
@@ -553,7 +585,7 @@ mod tests {
             }
         });
         let http = Http::new(&Config::default());
-        let send = || http.send(Method::Get, url.clone(), None, None, None).unwrap().1;
+        let send = || http.send(Method::Get, url.clone(), None, None, None, None).unwrap().1;
         let connections = || accepted.load(std::sync::atomic::Ordering::SeqCst);
         drop(send()); // dropped unreleased: closed
         let held = send();
@@ -579,9 +611,9 @@ mod tests {
         });
         let http = Http::new(&Config::default());
         let url = format!("http://127.0.0.1:{port}/x");
-        let (at_cap, _) = http.send(Method::Get, url.clone(), None, None, None).unwrap();
+        let (at_cap, _) = http.send(Method::Get, url.clone(), None, None, None, None).unwrap();
         assert_eq!(at_cap.body.map(|b| b.len() as u64), Ok(BODY_CAP_BYTES));
-        let (over, _) = http.send(Method::Get, url, None, None, None).unwrap();
+        let (over, _) = http.send(Method::Get, url, None, None, None, None).unwrap();
         assert_eq!(over.body, Err(BodyProblem::TooLarge { cap: BODY_CAP_BYTES }));
     }
 
@@ -589,7 +621,7 @@ mod tests {
     fn unknown_host_is_not_sent() {
         let http = Http::new(&Config::default());
         let err = http
-            .send(Method::Get, "http://name.invalid/x".to_owned(), None, Some(Duration::from_secs(2)), None)
+            .send(Method::Get, "http://name.invalid/x".to_owned(), None, Some(Duration::from_secs(2)), None, None)
             .unwrap_err();
         assert!(matches!(err, Failure::NotSent(_)), "{err:?}");
     }

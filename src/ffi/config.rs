@@ -190,9 +190,10 @@ pub extern "C" fn binance_config_set_timeouts(
 /// Turns server-time sync on (`enabled` != 0, the default) or off (0). When
 /// on, a client measures the offset to the server's clock with
 /// `GET /api/v3/time` before its first cancel (again after a failed sync at
-/// most every 30 s). That sync gets at most half of the cancel's total
-/// timeout: when it fails or is not done by then, the cancel goes out on the
-/// local clock with the time left. After a -1021 answer ("timestamp outside the
+/// most every 30 s). That sync waits at most half of the cancel's total
+/// timeout for its answer (or for another thread's sync): when it fails or
+/// is not answered by then, the cancel goes out on the local clock with the
+/// time left. After a -1021 answer ("timestamp outside the
 /// recvWindow": not executed) resyncs and, when that succeeds and the time
 /// left is no less than the refused attempt took, sends the cancel once
 /// more, signed afresh. When off, the client never syncs by itself (not before a cancel,
