@@ -20,7 +20,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use ureq::config::AutoHeaderValue;
-use ureq::http::header::{ACCEPT, USER_AGENT};
+use ureq::http::header::{ACCEPT, CONNECTION, TRANSFER_ENCODING, USER_AGENT};
 use ureq::http::{HeaderName, HeaderValue, Uri};
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
@@ -150,6 +150,14 @@ impl Http {
         let status = response.status().as_u16();
         let cap = self.body_cap;
         let length = response.body().content_length();
+        let names = |name: &HeaderName, token: &str| {
+            let mut values = response.headers().get_all(name).iter().filter_map(|v| v.to_str().ok());
+            values.any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+        };
+        // What ureq pools as its body ends, before the caller has read it: a
+        // chunked body on a connection kept alive (a body that ends at the
+        // close leaves nothing to reuse).
+        let pooled = length.is_none() && names(&TRANSFER_ENCODING, "chunked") && !names(&CONNECTION, "close");
         // Sized from Content-Length up front, the body takes one read, not a
         // series of growing ones.
         let mut body = Vec::with_capacity(length.map_or(0, |n| n.min(cap)) as usize);
@@ -162,7 +170,7 @@ impl Http {
             None => reader.read_to_end(&mut body),
         };
         let (body, held) = match read {
-            Ok(_) => (Ok(body), Held { reader: Some(reader), pooled: length.is_none() }),
+            Ok(_) => (Ok(body), Held { reader: Some(reader), pooled }),
             Err(e) => {
                 let problem = match ureq::Error::from(e) {
                     ureq::Error::BodyExceedsLimit(_) => BodyProblem::TooLarge { cap },
@@ -192,8 +200,8 @@ impl Http {
 
 /// The connection an answer came on, kept out of the pool until the caller
 /// has read the answer: `release` lets it be reused, dropping it closes it.
-/// A body without Content-Length is read to its end, which has ureq pool
-/// the connection before the caller sees it (`pooled`).
+/// A chunked body is read to its end, which has ureq pool the connection
+/// before the caller sees it (`pooled`).
 pub struct Held {
     reader: Option<BodyReader<'static>>,
     pooled: bool,
@@ -593,6 +601,34 @@ mod tests {
         held.release();
         send().release();
         assert_eq!(connections(), 2, "a released answer's connection was not reused");
+    }
+
+    #[test]
+    fn only_a_chunked_answer_on_a_kept_alive_connection_is_pooled_before_it_is_read() {
+        use std::io::{BufReader, Write};
+        let answers = [
+            ("Content-Length: 2\r\n\r\n{}", "Held(connection)"),
+            ("Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", "Held(pooled)"),
+            ("Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n2\r\n{}\r\n0\r\n\r\n", "Held(connection)"),
+            ("Connection: close\r\n\r\n{}", "Held(connection)"),
+        ];
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/x", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for (stream, (framing, _)) in listener.incoming().zip(answers) {
+                let stream = stream.unwrap();
+                read_head(&mut BufReader::new(&stream));
+                let _ = write!(&stream, "HTTP/1.1 200 OK\r\n{framing}");
+            }
+        });
+        let http = Http::new(&Config::default());
+        for (framing, want) in answers {
+            let (answer, held) = http.send(Method::Get, url.clone(), None, None, None, None).unwrap();
+            assert_eq!(answer.body.as_deref(), Ok(&b"{}"[..]), "{framing}");
+            assert_eq!(format!("{held:?}"), want, "{framing}");
+            drop(held);
+            http.retire_connections(); // the next answer on a new connection
+        }
     }
 
     #[test]
