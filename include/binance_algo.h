@@ -121,7 +121,9 @@ typedef struct binance_call_options binance_call_options;
 /**
  * Opaque, thread-safe client ("ctx"): a signed-request sender with its own
  * kept-alive connection pool. Any number of threads may cancel through one
- * client at once.
+ * client at once. After fork(), use it in the parent only: in the child a
+ * call can hang or break the parent's connections; create a new client
+ * there.
  */
 typedef struct binance_client binance_client;
 
@@ -358,8 +360,10 @@ enum binance_status binance_client_sync_clock(struct binance_client *ctx,
  * syncs the clock when clock sync is on (from that answer for one
  * connection; with one more GET for several, since a held answer's round
  * trip includes its wait for the others). Open one connection per thread that will
- * cancel at the same time. Idle connections are kept up to 15 s (and
- * probed before reuse), so warm shortly before you expect to need them.
+ * cancel at the same time. An idle connection is reused for up to 15 s
+ * (probed first), so warm shortly before you expect to need them; up to 64
+ * stay idle, and one idle longer keeps its socket until the client's next
+ * call or binance_client_free (there is no background thread).
  *
  * `ctx`: borrowed, non-NULL. `detail`: may be NULL; otherwise reset, then
  * filled (message: how many connections were opened).

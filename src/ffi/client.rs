@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 /// Opaque, thread-safe client ("ctx"): a signed-request sender with its own
 /// kept-alive connection pool. Any number of threads may cancel through one
-/// client at once.
+/// client at once. After fork(), use it in the parent only: in the child a
+/// call can hang or break the parent's connections; create a new client
+/// there.
 pub struct binance_client {
     _private: [u8; 0],
 }
@@ -90,8 +92,10 @@ pub extern "C" fn binance_client_sync_clock(ctx: *mut binance_client, detail: *m
 /// syncs the clock when clock sync is on (from that answer for one
 /// connection; with one more GET for several, since a held answer's round
 /// trip includes its wait for the others). Open one connection per thread that will
-/// cancel at the same time. Idle connections are kept up to 15 s (and
-/// probed before reuse), so warm shortly before you expect to need them.
+/// cancel at the same time. An idle connection is reused for up to 15 s
+/// (probed first), so warm shortly before you expect to need them; up to 64
+/// stay idle, and one idle longer keeps its socket until the client's next
+/// call or binance_client_free (there is no background thread).
 ///
 /// `ctx`: borrowed, non-NULL. `detail`: may be NULL; otherwise reset, then
 /// filled (message: how many connections were opened).
