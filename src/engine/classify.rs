@@ -243,11 +243,11 @@ fn codes_in(text: &str) -> impl Iterator<Item = Option<i64>> + '_ {
             return Some(None);
         }
         let value = rest.strip_prefix(':')?.trim_ascii_start();
-        let len = value.find(|c: char| !matches!(c, '0'..='9' | '-' | '+' | '.' | 'e' | 'E')).unwrap_or(value.len());
-        let (number, after) = value.split_at(len);
-        if number.is_empty() && !after.is_empty() {
+        if !value.is_empty() && !value.starts_with(|c: char| matches!(c, '0'..='9' | '-' | '+')) {
             return None;
         }
+        let len = value.find(|c: char| !matches!(c, '0'..='9' | '-' | '+' | '.' | 'e' | 'E')).unwrap_or(value.len());
+        let (number, after) = value.split_at(len);
         let delimited = after.starts_with(|c: char| matches!(c, ',' | '}' | ']') || c.is_ascii_whitespace());
         Some(json_integer(number).filter(|_| delimited))
     })
@@ -610,6 +610,7 @@ mod tests {
         for body in [
             "<html><style>.x{text-indent:-1000px}</style></html>",
             r#"<html><script>var e={"code":"WAF_BLOCK"};</script></html>"#,
+            r#"<html><script>var e={"code":err.code};</script></html>"#,
             r#"{"code":-2015,"msg":"Invalid API-key, IP, or permissions for action, request ip: 10.0.0.1"}"#,
         ] {
             assert_eq!(kind(403, body), Kind::Rejected, "{body}");
