@@ -71,14 +71,21 @@ cpp-test: $(OUT)/cpp-tests $(OUT)/cpp-enum-range $(OUT)/cancel_cpp
 py-test: build
 	PYTHONDONTWRITEBYTECODE=1 $(PYTHON) -m pytest -q -p no:cacheprovider tests/python
 
-# --- make install [PREFIX=/usr/local] [DESTDIR=] -------------------------------
+# --- make install [PREFIX=/usr/local] [LIBDIR=] [INCLUDEDIR=] [DESTDIR=] -------
 PREFIX ?= /usr/local
-INSTALL_LIB = $(DESTDIR)$(PREFIX)/lib
-INSTALL_INCLUDE = $(DESTDIR)$(PREFIX)/include
+# Absolute, as GNU's libdir and includedir: lib64 or lib/x86_64-linux-gnu layouts.
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+INSTALL_LIB = $(DESTDIR)$(LIBDIR)
+INSTALL_INCLUDE = $(DESTDIR)$(INCLUDEDIR)
 INSTALL_CMAKE = $(INSTALL_LIB)/cmake/binance_algo
-# The templates name the final PREFIX, never DESTDIR.
+# The templates name the final paths, never DESTDIR: the .pc file through
+# ${prefix} where it can, the CMake package relative to its own place.
 FILL = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(PKG_VERSION)|g' \
-  -e 's|@MAJOR@|$(patsubst libbinance_algo.so.%,%,$(SONAME))|g'
+  -e 's|@MAJOR@|$(patsubst libbinance_algo.so.%,%,$(SONAME))|g' \
+  -e 's|@PC_LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|g' \
+  -e 's|@PC_INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|g' \
+  -e 's|@CMAKE_TO_INCLUDEDIR@|$(shell realpath -m --relative-to=$(LIBDIR)/cmake/binance_algo $(INCLUDEDIR))|g'
 
 # What install and uninstall write, relative to the prefix's lib/ and include/.
 INSTALLED_LIB = libbinance_algo.so.$(PKG_VERSION) $(SONAME) libbinance_algo.so libbinance_algo.a \
@@ -88,8 +95,8 @@ INSTALLED_INCLUDE = binance_algo.h binance_algo.hpp
 
 # Paths go unquoted through the recipes below: refuse a space up front
 # rather than scatter files.
-no_space_in_prefix = @case '$(DESTDIR)$(PREFIX)' in *' '*) \
-  echo "make $@: PREFIX and DESTDIR may not contain spaces" >&2; exit 2;; esac
+no_space_in_prefix = @case '$(DESTDIR)$(PREFIX)$(LIBDIR)$(INCLUDEDIR)' in *' '*) \
+  echo "make $@: PREFIX, LIBDIR, INCLUDEDIR and DESTDIR may not contain spaces" >&2; exit 2;; esac
 
 # Built only when missing: `make build` as yourself, then `sudo make install`,
 # needs no cargo on root's PATH and writes nothing as root into target/.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# test-install.sh: `make install` into a temporary prefix (and with DESTDIR),
+# test-install.sh: `make install` into a temporary prefix (and with DESTDIR,
+# and with LIBDIR and INCLUDEDIR of their own),
 # then build examples/cancel.c and cancel.cpp out of tree against the installed
 # files only, with pkg-config (shared and static) and, when cmake is there, with
 # find_package(binance_algo); run each against the simulator. Run from the
@@ -56,6 +57,17 @@ check "DESTDIR prefix in .pc" grep -qx 'prefix=/opt/binance-algo-test' \
     "$stage/opt/binance-algo-test/lib/pkgconfig/binance_algo.pc"
 check "nothing outside DESTDIR" test ! -e /opt/binance-algo-test
 
+# Directories of their own (GNU's libdir and includedir): a multiarch
+# library directory, headers in a subdirectory.
+multi=$tmp/multi
+mlib=$multi/lib/x86_64-linux-gnu
+minc=$multi/include/binance
+check "make install LIBDIR INCLUDEDIR" $make -s install PREFIX="$multi" LIBDIR="$mlib" INCLUDEDIR="$minc"
+check "LIBDIR and INCLUDEDIR layout" test -f "$mlib/libbinance_algo.so.$version" -a -f "$mlib/libbinance_algo.a" \
+    -a -f "$minc/binance_algo.h" -a -f "$mlib/cmake/binance_algo/binance_algoConfig.cmake" -a ! -e "$multi/lib/libbinance_algo.a"
+check "the .pc names them under \${prefix}" sh -c "grep -qx 'libdir=\${prefix}/lib/x86_64-linux-gnu' '$mlib/pkgconfig/binance_algo.pc' &&
+    grep -qx 'includedir=\${prefix}/include/binance' '$mlib/pkgconfig/binance_algo.pc'"
+
 # Out of tree: sources copied away from the repository, so only installed files are found.
 src=$tmp/src
 mkdir -p "$src"
@@ -87,6 +99,9 @@ check "pkg-config: static needs no libbinance_algo.so" sh -c "! readelf -d ./can
 check "pkg-config: C example runs" cancels_twice ./cancel
 check "pkg-config: C++ example runs" cancels_twice ./cancel_cpp
 check "pkg-config: static example runs" cancels_twice ./cancel_static
+export PKG_CONFIG_PATH=$mlib/pkgconfig LD_LIBRARY_PATH=$mlib
+check "pkg-config, LIBDIR and INCLUDEDIR: C build" build_c
+check "pkg-config, LIBDIR and INCLUDEDIR: C example runs" cancels_twice ./cancel
 unset LD_LIBRARY_PATH
 
 if command -v cmake >/dev/null 2>&1; then
@@ -96,6 +111,9 @@ if command -v cmake >/dev/null 2>&1; then
     check "cmake: C example runs" cancels_twice "$build/cancel"
     check "cmake: static example runs" cancels_twice "$build/cancel_static"
     check "cmake: C++ example runs" cancels_twice "$build/cancel_cpp"
+    check "cmake, LIBDIR and INCLUDEDIR: configure" cmake -S "$src" -B "$tmp/cmake-multi" -DCMAKE_PREFIX_PATH="$multi"
+    check "cmake, LIBDIR and INCLUDEDIR: build" cmake --build "$tmp/cmake-multi" -j 2
+    check "cmake, LIBDIR and INCLUDEDIR: C example runs" cancels_twice "$tmp/cmake-multi/cancel"
     mkdir "$tmp/next-major"
     printf 'cmake_minimum_required(VERSION 3.13)\nproject(p NONE)\nfind_package(binance_algo %s REQUIRED)\n' \
         "$((major + 1)).0" >"$tmp/next-major/CMakeLists.txt"
@@ -122,6 +140,8 @@ check "and runs" cancels_twice "$tmp/cancel_stripped_static"
 check "make install again over it" $make -s install PREFIX="$prefix"
 check "make uninstall" $make -s uninstall PREFIX="$prefix"
 check "nothing left but directories" test -z "$(find "$prefix" ! -type d)"
+check "make uninstall LIBDIR INCLUDEDIR" $make -s uninstall PREFIX="$multi" LIBDIR="$mlib" INCLUDEDIR="$minc"
+check "nothing left of that either" test -z "$(find "$multi" ! -type d)"
 # sudo's PATH has no cargo: once built, install must not need it.
 check "install after a build needs no cargo" env PATH=/usr/bin:/bin $make -s install PREFIX="$tmp/no-cargo"
 # Files written by the recipe are as readable as install's under any umask.
