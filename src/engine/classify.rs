@@ -21,8 +21,12 @@ pub struct Answer {
 /// Why the body could not be read whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BodyProblem {
-    TooLarge { cap: u64 },
+    TooLarge {
+        cap: u64,
+    },
     Broken(String),
+    /// A Content-Encoding (gzip, say) this client does not decode.
+    Encoded(String),
 }
 
 /// Codes that leave the request's fate open, under any HTTP status: `-1007`
@@ -51,6 +55,7 @@ pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
             let why = match problem {
                 BodyProblem::TooLarge { cap } => format!("answer body larger than {cap} bytes"),
                 BodyProblem::Broken(e) => format!("answer cut short: {e}"),
+                BodyProblem::Encoded(coding) => format!("answer body in a content encoding not read here ({coding})"),
             };
             out.message = format!("HTTP {status}, {why}; {MAY_HAVE_RUN}");
             return out;
@@ -112,11 +117,20 @@ pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
             _ => Kind::UnknownOutcome,
         }
     };
-    // A refusal is believed only from a body that cannot be carrying one of
-    // those codes in some other form (nested, quoted, escaped, in a page).
-    let hides_unknown_code =
-        matches!(out.kind, Kind::Rejected | Kind::RateLimited) && mentions_unknown_outcome_code(&text);
-    if hides_unknown_code {
+    // A verdict is believed only from a body that cannot be carrying one of
+    // those codes in some other form (nested, quoted, escaped, in a page),
+    // and a refusal only from one that claims no success anywhere (a page
+    // wrapping the exchange's answer, say).
+    let doubt = match out.kind {
+        Kind::Ok | Kind::Rejected | Kind::RateLimited
+            if mentions_unknown_outcome_code(&text) || mentions_unknown_outcome_code(&out.exchange_msg) =>
+        {
+            Some(" [the body mentions an execution-status-unknown code]")
+        }
+        Kind::Rejected | Kind::RateLimited if claims_success(&text) => Some(" [the body claims a success]"),
+        _ => None,
+    };
+    if doubt.is_some() {
         out.kind = Kind::UnknownOutcome;
     }
     out.message = match other_order {
@@ -125,23 +139,41 @@ pub fn classify(answer: Answer, order: Option<OrderRef<'_>>) -> Outcome {
         }
         None => describe(&out, is_json),
     };
-    if hides_unknown_code {
-        out.message.push_str(" [the body mentions an execution-status-unknown code]");
+    if let Some(why) = doubt {
+        out.message.push_str(why);
     }
     // Valid JSON holds no raw NUL byte, so it is a C string as is.
     out.body = is_json.then_some(text);
     out
 }
 
-/// Whether `text` holds one of CODES_OF_UNKNOWN_OUTCOME as a number in any
-/// form: a JSON code anywhere, a string, an escaped or entity-encoded page
-/// (but not a word such as a page's `-1000px`).
+/// Whether `text` holds one of CODES_OF_UNKNOWN_OUTCOME as a number of its
+/// own, in any form: a JSON code anywhere, a string, a quote-escaped or
+/// entity-encoded page; not inside a word (an id such as `bot-1000` or a
+/// UUID, a page's `-1000px`).
 fn mentions_unknown_outcome_code(text: &str) -> bool {
+    let in_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
     text.match_indices('-').any(|(at, _)| {
-        let after = &text[at + 1..];
+        let (before, after) = (&text[..at], &text[at + 1..]);
         let (digits, rest) = after.split_at(after.bytes().take_while(u8::is_ascii_digit).count());
-        let word = rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
-        !word && digits.parse::<i64>().is_ok_and(|n| CODES_OF_UNKNOWN_OUTCOME.contains(&-n))
+        !before.ends_with(in_word)
+            && !rest.starts_with(in_word)
+            && digits.parse::<i64>().is_ok_and(|n| CODES_OF_UNKNOWN_OUTCOME.contains(&-n))
+    })
+}
+
+/// Whether `text` says `"success": true` anywhere, quoted, escaped or
+/// entity-encoded (`\"success\":true`, `&quot;success&quot;:true`).
+fn claims_success(text: &str) -> bool {
+    text.match_indices("success").any(|(at, key)| {
+        let mut rest = &text[at + key.len()..];
+        loop {
+            let trimmed = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || matches!(c, '"' | '\\' | ':'));
+            match ["&quot;", "&#34;"].iter().find_map(|entity| trimmed.strip_prefix(entity)) {
+                Some(shorter) => rest = shorter,
+                None => return trimmed.starts_with("true"),
+            }
+        }
     })
 }
 
@@ -528,6 +560,25 @@ mod tests {
     }
 
     #[test]
+    fn no_refusal_is_taken_from_a_body_that_claims_a_success() {
+        for (status, body) in [
+            (403, r#"<html><pre>{"algoId":14511,"success":true,"code":0,"msg":"OK"}</pre></html>"#),
+            (400, r#"{"code":-1021,"msg":"x","data":{"algoId":14511,"success":true}}"#),
+            (400, r#"{"code":-20124,"success":"true","msg":"x"}"#),
+            (400, r#"{"code":-1021,"msg":"x"}{"algoId":14511,"success":true}"#),
+            (429, "<pre>{&quot;success&quot;: true}</pre>"),
+            (400, r#"{"error":"{\"success\":true}"}"#),
+        ] {
+            let out = classify(answer(status, body), None);
+            assert_eq!(out.kind, Kind::UnknownOutcome, "{status} {body}");
+            assert!(out.message.ends_with("[the body claims a success]"), "{}", out.message);
+        }
+        for body in [r#"{"code":-20124,"success":false,"msg":"x"}"#, "<html>unsuccessful: true</html>"] {
+            assert_eq!(kind(400, body), Kind::Rejected, "{body}");
+        }
+    }
+
+    #[test]
     fn a_lone_surrogate_anywhere_makes_a_body_not_json() {
         for field in ["msg", "other"] {
             let body = format!(r#"{{"algoId":1,"success":true,"code":0,"{field}":"\ud800"}}"#);
@@ -606,8 +657,16 @@ mod tests {
         }
         let nested = classify(answer(400, r#"{"error":{"code":-1007,"msg":"x"}}"#), None);
         assert!(nested.message.ends_with("[the body mentions an execution-status-unknown code]"), "{}", nested.message);
-        // A page's own numbers and codes that are words are no such mention.
+        // Decoded, in the message handed back.
+        assert_eq!(kind(400, r#"{"code":-20124,"msg":"upstream \u002d1007"}"#), Kind::UnknownOutcome);
+        // Nor is a success believed beside one.
+        let ok_and = |extra: &str| kind(200, &format!(r#"{{"algoId":1,"success":true,"code":0,"msg":"OK"{extra}}}"#));
+        assert_eq!(ok_and(r#","error":{"code":-1007}"#), Kind::UnknownOutcome);
+        assert_eq!(ok_and(r#","clientAlgoId":"bot-1000""#), Kind::Ok);
+        // A page's own numbers, codes that are words and ids are no such mention.
         for body in [
+            r#"{"code":-20124,"msg":"x","clientAlgoId":"bot-1000"}"#,
+            "<html>Request ID: 3f2a1c9e-1006-4abc-9d1e-000000000000</html>",
             "<html><style>.x{text-indent:-1000px}</style></html>",
             r#"<html><script>var e={"code":"WAF_BLOCK"};</script></html>"#,
             r#"<html><script>var e={"code":err.code};</script></html>"#,
@@ -622,7 +681,11 @@ mod tests {
 
     #[test]
     fn broken_bodies_are_unknown_and_never_returned() {
-        for problem in [BodyProblem::TooLarge { cap: 1 << 20 }, BodyProblem::Broken("eof".into())] {
+        for problem in [
+            BodyProblem::TooLarge { cap: 1 << 20 },
+            BodyProblem::Broken("eof".into()),
+            BodyProblem::Encoded("gzip".into()),
+        ] {
             let out = classify(Answer { body: Err(problem), ..answer(200, "") }, None);
             assert_eq!(out.kind, Kind::UnknownOutcome);
             assert_eq!((out.http_status, out.body), (200, None));

@@ -20,7 +20,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use ureq::config::AutoHeaderValue;
-use ureq::http::header::{ACCEPT, CONNECTION, TRANSFER_ENCODING, USER_AGENT};
+use ureq::http::header::{ACCEPT, CONNECTION, CONTENT_ENCODING, TRANSFER_ENCODING, USER_AGENT};
 use ureq::http::{HeaderName, HeaderValue, Uri};
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
@@ -148,6 +148,11 @@ impl Http {
         let (retry_after_s, used_weight_ip_1m, used_weight_uid_1m) =
             (header(&RETRY_AFTER), header(&USED_WEIGHT_IP), header(&USED_WEIGHT_UID));
         let status = response.status().as_u16();
+        // No Accept-Encoding is sent, which RFC 9110 lets a server take for
+        // "any": a compressed body is not read as if it were the answer.
+        let coding =
+            response.headers().get(CONTENT_ENCODING).filter(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
+        let coding = coding.map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let cap = self.body_cap;
         let length = response.body().content_length();
         let names = |name: &HeaderName, token: &str| {
@@ -169,9 +174,10 @@ impl Http {
             Some(n) => (&mut reader).take(n).read_to_end(&mut body),
             None => reader.read_to_end(&mut body),
         };
-        let (body, held) = match read {
-            Ok(_) => (Ok(body), Held { reader: Some(reader), pooled }),
-            Err(e) => {
+        let (body, held) = match (read, coding) {
+            (Ok(_), Some(coding)) => (Err(BodyProblem::Encoded(coding)), Held { reader: None, pooled: false }),
+            (Ok(_), None) => (Ok(body), Held { reader: Some(reader), pooled }),
+            (Err(e), _) => {
                 let problem = match ureq::Error::from(e) {
                     ureq::Error::BodyExceedsLimit(_) => BodyProblem::TooLarge { cap },
                     e => BodyProblem::Broken(describe(&e)),
@@ -628,6 +634,28 @@ mod tests {
             assert_eq!(format!("{held:?}"), want, "{framing}");
             drop(held);
             http.retire_connections(); // the next answer on a new connection
+        }
+    }
+
+    #[test]
+    fn a_body_in_a_content_encoding_is_not_read_as_the_answer() {
+        use std::io::{BufReader, Write};
+        let codings = [("gzip", Err(BodyProblem::Encoded("gzip".into()))), ("identity", Ok(b"{}".to_vec()))];
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/x", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for (stream, coding) in listener.incoming().zip(["gzip", "identity"]) {
+                let stream = stream.unwrap();
+                read_head(&mut BufReader::new(&stream));
+                let _ =
+                    write!(&stream, "HTTP/1.1 200 OK\r\nContent-Encoding: {coding}\r\nContent-Length: 2\r\n\r\n{{}}");
+            }
+        });
+        let http = Http::new(&Config::default());
+        for (coding, want) in codings {
+            let (answer, held) = http.send(Method::Get, url.clone(), None, None, None, None).unwrap();
+            assert_eq!(answer.body, want, "{coding}");
+            drop(held); // the next answer on a new connection
         }
     }
 

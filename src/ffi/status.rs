@@ -9,7 +9,7 @@ use std::ffi::{c_char, c_int, CStr};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum binance_status {
     /// Done. For a cancel: a 200 answer whose JSON has "success": true and
-    /// no error code.
+    /// no error code, and mentions none of UNKNOWN_OUTCOME's codes.
     BINANCE_OK = 0,
     /// The caller's mistake (NULL pointer, algo_id <= 0, bad setting, missing
     /// key); nothing was sent.
@@ -17,8 +17,7 @@ pub enum binance_status {
     /// The exchange said no (a 4XX other than 408/409/429/418 without code
     /// -1003, or a 200 with
     /// "success": false, or with a non-zero code and no "success"), and the
-    /// answer is not one of UNKNOWN_OUTCOME's (its codes, or one naming
-    /// another order). Not cancelled by this call.
+    /// answer is none of UNKNOWN_OUTCOME's. Not cancelled by this call.
     BINANCE_ERR_REJECTED = 2,
     /// HTTP 429 or 418, or code -1003 (too many requests) under another 4XX
     /// (unless one of UNKNOWN_OUTCOME's answers): not executed; back off
@@ -28,8 +27,10 @@ pub enum binance_status {
     /// (timeout after sending, 5XX, 408 (Binance: a timeout waiting for its
     /// backend), 409 (a partial success), code -1007, -1006 or -1000 under
     /// any HTTP status, even in a body that is not exactly JSON (cut short,
-    /// bytes after it), a refusal whose body mentions one of those codes
-    /// anywhere (nested, quoted, in a page), a code that is not a JSON
+    /// bytes after it), any answer, even a success, whose body or message
+    /// mentions one of those codes as a number of its own (nested, quoted,
+    /// in a page; not inside an id), a refusal whose body claims "success":
+    /// true anywhere, a body in a content encoding (gzip), a code that is not a JSON
     /// integer, a second, different code in a body that is not exactly JSON
     /// or one cut off at its code, "success": true with an error code or
     /// under any status but 200, a code, success, msg, algoId or
